@@ -1,0 +1,52 @@
+using TokenRouter.Admin;
+using TokenRouter.Cli;
+using TokenRouter.Hosting;
+using TokenRouter.Config;
+using TokenRouter.Proxy;
+using TokenRouter.Quota;
+using TokenRouter.Storage;
+
+namespace TokenRouter;
+
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => RouterCommandLine.Create().Parse(args).InvokeAsync();
+
+    /// <summary>Builds the server: every area registers its services, then maps its endpoints.</summary>
+    internal static WebApplication BuildServer(RouterSettings settings, TimeProvider? clock = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+
+        // Hosting: Kestrel limits, addresses, logging, graceful shutdown.
+        builder.AddRouterHosting(settings, clock ?? TimeProvider.System);
+
+        // The books: SQLite storage, the single writer and the in-memory ledger.
+        builder.Services.AddBooks(settings);
+        builder.Services.AddQuota(settings);
+
+        // The OpenAI-compatible API under /v1.
+        builder.Services.AddProxy(settings);
+
+        // The admin API, the panel and the API docs.
+        builder.Services.AddAdmin(settings);
+
+        var app = builder.Build();
+
+        app.UseRouterHosting();
+        app.MapHealth();
+        app.MapProxy();
+        app.MapAdmin();
+        app.MapDocs();
+        return app;
+    }
+
+    /// <summary>Opens the books, loads the teams and starts listening.</summary>
+    internal static async Task<WebApplication> StartServerAsync(
+        RouterSettings settings, TimeProvider? clock = null, CancellationToken cancellationToken = default)
+    {
+        var app = BuildServer(settings, clock);
+        await app.Services.OpenBooksAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+        return app;
+    }
+}
