@@ -25,6 +25,8 @@ internal sealed class Forwarder(
     ModelCatalog models,
     TokenEstimator estimator,
     IBooks books,
+    QuotaGate gate,
+    UsageCharger charger,
     ResponseRelay relay,
     TimeProvider clock,
     ILogger<Forwarder> logger)
@@ -39,7 +41,7 @@ internal sealed class Forwarder(
             return;
         }
 
-        var exchange = new ProxyExchange(context, account, endpoint, clock.GetUtcNow());
+        var exchange = new ProxyExchange(context, account, endpoint, clock.GetUtcNow(), charger);
         context.Response.Headers["x-request-id"] = exchange.RequestId;
         if (!books.IsWritable)
         {
@@ -70,13 +72,28 @@ internal sealed class Forwarder(
                 return;
             }
 
-            // 5. Reserve the worst case; a request that cannot fit never reaches the provider.
-            var decision = account.TryReserve(
-                exchange.Facts.PromptTokens, exchange.Facts.MaxOutputTokens, settings.DefaultCompletionAllowance);
-            if (decision.Refusal is { } refusal)
+            // 5. Check the team's rate limits and reserve its worst case: a request that cannot
+            //    fit never reaches the provider.
+            var decision = await gate.AdmitAsync(account, exchange.Facts.PromptTokens, exchange.Facts.MaxOutputTokens);
+            if (decision.RateRefusal is { } rate)
+            {
+                RateLimitHeaders.Write(context.Response, rate);
+                await RefuseAsync(exchange, OpenAIError.RateLimited(rate.Message!));
+                return;
+            }
+
+            if (decision.QuotaRefusal is { } refusal)
             {
                 ProxyLog.QuotaRefused(logger, account.Team.Name, exchange.Model, refusal.Used, refusal.Quota, exchange.RequestId);
-                await RefuseAsync(exchange, OpenAIError.InsufficientQuota(refusal.Message));
+                var message = refusal.Message;
+                if (account.NextResetAt(settings.QuotaTimeZone) is { } renews)
+                {
+                    message += $" The quota renews at {renews.UtcDateTime:yyyy-MM-dd HH:mm} UTC.";
+                    var wait = Math.Max(1, (long)Math.Ceiling((renews - clock.GetUtcNow()).TotalSeconds));
+                    context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                await RefuseAsync(exchange, OpenAIError.InsufficientQuota(message));
                 return;
             }
 
@@ -97,7 +114,7 @@ internal sealed class Forwarder(
                     exchange.ErrorType ??= context.RequestAborted.IsCancellationRequested ? "client_disconnected" : "internal_error";
                 }
 
-                await exchange.ChargeAsync(books, estimator, logger);
+                await exchange.ChargeAsync();
             }
 
             if (body is not null)
@@ -258,7 +275,7 @@ internal sealed class Forwarder(
         }
 
         exchange.Status = error.Status;
-        await exchange.ChargeAsync(books, estimator, logger);
+        await exchange.ChargeAsync();
         await error.WriteAsync(context.Response);
     }
 
@@ -268,7 +285,7 @@ internal sealed class Forwarder(
         exchange.Status = error.Status;
         exchange.NothingToCharge = true;
         exchange.ErrorType = error.Code ?? error.Type;
-        await exchange.ChargeAsync(books, estimator, logger);
+        await exchange.ChargeAsync();
         await error.WriteAsync(exchange.Context.Response);
     }
 

@@ -9,7 +9,8 @@ namespace TokenRouter.Proxy;
 /// One authenticated request on its way through the proxy: what it asked for, what it has
 /// cost so far, and how it ended. It is charged exactly once, whatever path it leaves by.
 /// </summary>
-internal sealed class ProxyExchange(HttpContext context, TeamAccount account, ApiEndpoint endpoint, DateTimeOffset startedAt)
+internal sealed class ProxyExchange(
+    HttpContext context, TeamAccount account, ApiEndpoint endpoint, DateTimeOffset startedAt, UsageCharger charger)
 {
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private bool _charged;
@@ -49,7 +50,7 @@ internal sealed class ProxyExchange(HttpContext context, TeamAccount account, Ap
     /// Writes the request's log row and charge, and waits until both are durable; the
     /// reservation is settled by the same commit. Later calls do nothing.
     /// </summary>
-    public async ValueTask ChargeAsync(IBooks books, TokenEstimator estimator, ILogger logger)
+    public async ValueTask ChargeAsync()
     {
         if (_charged)
         {
@@ -57,23 +58,7 @@ internal sealed class ProxyExchange(HttpContext context, TeamAccount account, Ap
         }
 
         _charged = true;
-        var record = BuildRecord(estimator);
-        var reservation = Reservation;
-        await books.ChargeAsync(record, () =>
-        {
-            if (reservation is not null)
-            {
-                reservation.Settle(record.TotalTokens);
-            }
-            else
-            {
-                Account.Settle(0, record.TotalTokens);
-            }
-        });
-
-        ProxyLog.RequestCompleted(
-            logger, Account.Team.Name, Context.Request.Method, Endpoint.Route, Model, record.Status, record.DurationMs,
-            record.TotalTokens, record.Estimated ? " (estimated)" : "", RequestId);
+        await charger.ChargeAsync(this, BuildRecord(charger.Estimator));
     }
 
     private UsageRecord BuildRecord(TokenEstimator estimator)

@@ -12,6 +12,7 @@ internal static class ProxyExtensions
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<TeamAuthenticator>();
+        services.AddSingleton<UsageCharger>();
         services.AddSingleton<StreamRelay>();
         services.AddSingleton<ResponseRelay>();
         services.AddSingleton<Forwarder>();
@@ -29,6 +30,7 @@ internal static class ProxyExtensions
 
         v1.MapGet("models", ModelEndpoints.ListAsync);
         v1.MapGet("models/{id}", ModelEndpoints.GetAsync);
+        v1.MapTeamStanding();
         v1.Map("{**path}", ForwardUnknownAsync);
         return app;
     }

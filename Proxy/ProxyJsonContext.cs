@@ -7,6 +7,9 @@ namespace TokenRouter.Proxy;
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelObject))]
+[JsonSerializable(typeof(TeamStanding))]
+[JsonSerializable(typeof(BillingSubscription))]
+[JsonSerializable(typeof(BillingUsage))]
 internal sealed partial class ProxyJsonContext : JsonSerializerContext;
 
 internal sealed record ModelObject(string Id, string Object, long Created, string OwnedBy);

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using TokenRouter.Config;
-using TokenRouter.Storage;
 
 namespace TokenRouter.Proxy;
 
@@ -11,7 +10,7 @@ namespace TokenRouter.Proxy;
 /// <see cref="StreamRelay"/>. The charge is made durable before the client gets the last byte.
 /// </summary>
 internal sealed class ResponseRelay(
-    RouterSettings settings, IBooks books, TokenEstimator estimator, StreamRelay streams, ILogger<ResponseRelay> logger)
+    RouterSettings settings, StreamRelay streams, ILogger<ResponseRelay> logger)
 {
     private const int MaxErrorBody = 1024 * 1024;
     private const int MaxJsonBody = 256 * 1024 * 1024;
@@ -59,7 +58,7 @@ internal sealed class ResponseRelay(
             var inspection = JsonInspector.Inspect(body.AsSpan(0, length), exchange.Produced);
             exchange.Usage = inspection.Usage;
             exchange.Status = (int)response.StatusCode;
-            await exchange.ChargeAsync(books, estimator, logger);
+            await exchange.ChargeAsync();
 
             var client = exchange.Context.Response;
             client.StatusCode = exchange.Status;
@@ -109,7 +108,7 @@ internal sealed class ResponseRelay(
             }
 
             // The provider reports no tokens for bytes: the estimate is the input it was given.
-            await exchange.ChargeAsync(books, estimator, logger);
+            await exchange.ChargeAsync();
             await client.Body.WriteAsync(held.AsMemory(0, heldLength), exchange.Context.RequestAborted);
         }
         finally
@@ -129,7 +128,7 @@ internal sealed class ResponseRelay(
             exchange.NothingToCharge = true;
             exchange.ErrorType = "upstream_error";
             ProxyLog.ProviderError(logger, exchange.Endpoint.Route, status, exchange.RequestId);
-            await exchange.ChargeAsync(books, estimator, logger);
+            await exchange.ChargeAsync();
 
             var client = exchange.Context.Response;
             if (IsOpenAIError(body.AsSpan(0, length)))
@@ -187,7 +186,7 @@ internal sealed class ResponseRelay(
                 : "The provider answered a streaming request (stream: true) with a single JSON response.");
             exchange.Status = error.Status;
             exchange.ErrorType = "stream_mismatch";
-            await exchange.ChargeAsync(books, estimator, logger);
+            await exchange.ChargeAsync();
             await error.WriteAsync(exchange.Context.Response);
         }
         finally
@@ -204,7 +203,7 @@ internal sealed class ResponseRelay(
             exchange.Status = 499;
             exchange.ErrorType = "client_disconnected";
             ProxyLog.ClientDisconnected(logger, exchange.Endpoint.Route, exchange.RequestId);
-            await exchange.ChargeAsync(books, estimator, logger);
+            await exchange.ChargeAsync();
             return;
         }
 
@@ -217,13 +216,13 @@ internal sealed class ResponseRelay(
         {
             // Bytes already went out: the only honest ending left is a broken connection.
             exchange.Status = context.Response.StatusCode;
-            await exchange.ChargeAsync(books, estimator, logger);
+            await exchange.ChargeAsync();
             context.Abort();
             return;
         }
 
         exchange.Status = error.Status;
-        await exchange.ChargeAsync(books, estimator, logger);
+        await exchange.ChargeAsync();
         context.Response.Headers.Clear();
         context.Response.Headers["x-request-id"] = exchange.RequestId;
         await error.WriteAsync(context.Response);

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using TokenRouter.Config;
-using TokenRouter.Storage;
 
 namespace TokenRouter.Proxy;
 
@@ -12,7 +11,7 @@ namespace TokenRouter.Proxy;
 /// TokenRouter asked for on the client's behalf; the event carrying the usage (or [DONE])
 /// goes out only after the charge is durable.
 /// </summary>
-internal sealed class StreamRelay(RouterSettings settings, IBooks books, TokenEstimator estimator, ILogger<StreamRelay> logger)
+internal sealed class StreamRelay(RouterSettings settings, ILogger<StreamRelay> logger)
 {
     public async Task RelayAsync(ProxyExchange exchange, HttpResponseMessage response, CancellationTokenSource idle, bool hideUsageChunk)
     {
@@ -84,7 +83,7 @@ internal sealed class StreamRelay(RouterSettings settings, IBooks books, TokenEs
             exchange.Status = 499;
             exchange.ErrorType = "client_disconnected";
             ProxyLog.ClientDisconnected(logger, exchange.Endpoint.Route, exchange.RequestId);
-            await exchange.ChargeAsync(books, estimator, logger);
+            await exchange.ChargeAsync();
             return;
         }
         catch (OperationCanceledException)
@@ -105,7 +104,7 @@ internal sealed class StreamRelay(RouterSettings settings, IBooks books, TokenEs
         if (failure is null)
         {
             exchange.ErrorType = sawError ? "upstream_stream_error" : null;
-            await exchange.ChargeAsync(books, estimator, logger);
+            await exchange.ChargeAsync();
             return;
         }
 
@@ -113,7 +112,7 @@ internal sealed class StreamRelay(RouterSettings settings, IBooks books, TokenEs
         // are coming. No finish_reason is made up: the stream simply ends after the error.
         ProxyLog.StreamFailed(logger, exchange.Endpoint.Route, failure, exchange.RequestId);
         exchange.ErrorType = failure;
-        await exchange.ChargeAsync(books, estimator, logger);
+        await exchange.ChargeAsync();
         try
         {
             writer.Write(ErrorEvent(exchange.Endpoint, failure));
@@ -133,7 +132,7 @@ internal sealed class StreamRelay(RouterSettings settings, IBooks books, TokenEs
         }
 
         await writer.FlushAsync(exchange.Context.RequestAborted);
-        await exchange.ChargeAsync(books, estimator, logger);
+        await exchange.ChargeAsync();
     }
 
     private byte[] ErrorEvent(ApiEndpoint endpoint, string failure)

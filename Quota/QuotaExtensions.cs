@@ -8,6 +8,10 @@ internal static class QuotaExtensions
     public static IServiceCollection AddQuota(this IServiceCollection services, RouterSettings settings)
     {
         services.AddSingleton<TeamDirectory>();
+        services.AddSingleton<QuotaGate>();
+        services.AddSingleton<QuotaAlerts>();
+        services.AddHostedService(provider => provider.GetRequiredService<QuotaAlerts>());
+        services.AddHostedService<PeriodResetService>();
         return services;
     }
 

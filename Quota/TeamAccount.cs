@@ -13,11 +13,32 @@ internal sealed class TeamAccount
     private Team _team;
     private long _used;
     private long _reserved;
+    private TeamRateLimits? _rateLimits;
+    private (QuotaPeriod Period, DateTimeOffset From, DateTimeOffset? Next)? _nextReset;
 
     public TeamAccount(Team team)
     {
         _team = team;
         _used = team.Used;
+        _rateLimits = CreateRateLimits(team);
+    }
+
+    /// <summary>The team's RPM/TPM windows; null when it has neither limit.</summary>
+    public TeamRateLimits? RateLimits => Volatile.Read(ref _rateLimits);
+
+    /// <summary>When the current quota period ends (null for a quota without period).</summary>
+    public DateTimeOffset? NextResetAt(TimeZoneInfo zone)
+    {
+        lock (_gate)
+        {
+            if (_nextReset is not { } cached || cached.Period != _team.Period || cached.From != _team.PeriodStartedAt)
+            {
+                cached = (_team.Period, _team.PeriodStartedAt, PeriodBoundaries.Next(_team.Period, _team.PeriodStartedAt, zone));
+                _nextReset = cached;
+            }
+
+            return cached.Next;
+        }
     }
 
     /// <summary>The stored team with the live used count.</summary>
@@ -100,9 +121,21 @@ internal sealed class TeamAccount
     {
         lock (_gate)
         {
+            if (team.RequestsPerMinute != _team.RequestsPerMinute || team.TokensPerMinute != _team.TokensPerMinute)
+            {
+                var old = _rateLimits;
+                _rateLimits = CreateRateLimits(team);
+                old?.Dispose();
+            }
+
             _team = team;
         }
     }
+
+    private static TeamRateLimits? CreateRateLimits(Team team) =>
+        team.RequestsPerMinute is null && team.TokensPerMinute is null
+            ? null
+            : new TeamRateLimits(team.RequestsPerMinute, team.TokensPerMinute);
 
     /// <summary>Takes a committed reset: used comes from the stored row, reservations stay.</summary>
     public void ApplyReset(Team team)

@@ -1,0 +1,39 @@
+using TokenRouter.Quota;
+using TokenRouter.Storage;
+
+namespace TokenRouter.Proxy;
+
+/// <summary>
+/// Turns a finished exchange into its request log row and charge, waits until both are
+/// durable, settles the reservation in the same commit, and writes the request's log line.
+/// </summary>
+internal sealed class UsageCharger(IBooks books, TokenEstimator estimator, QuotaAlerts alerts, ILogger<UsageCharger> logger)
+{
+    public TokenEstimator Estimator => estimator;
+
+    public async ValueTask ChargeAsync(ProxyExchange exchange, UsageRecord record)
+    {
+        var account = exchange.Account;
+        var reservation = exchange.Reservation;
+        await books.ChargeAsync(record, () =>
+        {
+            if (reservation is not null)
+            {
+                reservation.Settle(record.TotalTokens);
+            }
+            else
+            {
+                account.Settle(0, record.TotalTokens);
+            }
+        });
+
+        if (record.TotalTokens > 0)
+        {
+            alerts.Observe(account.Team);
+        }
+
+        ProxyLog.RequestCompleted(
+            logger, account.Team.Name, exchange.Context.Request.Method, exchange.Endpoint.Route, exchange.Model, record.Status,
+            record.DurationMs, record.TotalTokens, record.Estimated ? " (estimated)" : "", exchange.RequestId);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using TokenRouter.Config;
+using TokenRouter.Storage;
+
+namespace TokenRouter.Quota;
+
+/// <summary>
+/// Decides whether a team's request may go ahead: its quota period is rolled over if a
+/// boundary has passed, then its rate limits are checked, then its worst case is reserved.
+/// </summary>
+internal sealed class QuotaGate(IBooks books, TeamDirectory teams, RouterSettings settings, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<long, SemaphoreSlim> _resetGates = new();
+
+    public async ValueTask<GateDecision> AdmitAsync(TeamAccount account, long promptTokens, long? maxOutputTokens)
+    {
+        await ResetIfDueAsync(account);
+
+        var limits = account.RateLimits;
+        if (limits is not null)
+        {
+            var worstCase = promptTokens + (maxOutputTokens ?? settings.DefaultCompletionAllowance);
+            var rate = limits.TryAcquire(worstCase);
+            if (!rate.Admitted)
+            {
+                return new GateDecision(null, null, rate);
+            }
+        }
+
+        var quota = account.TryReserve(promptTokens, maxOutputTokens, settings.DefaultCompletionAllowance);
+        return new GateDecision(quota.Reservation, quota.Refusal, null);
+    }
+
+    /// <summary>
+    /// Starts a new period for the team when its boundary has passed. Concurrent callers wait
+    /// for one reset, and the ledger takes it in the writer's commit order.
+    /// </summary>
+    public async Task ResetIfDueAsync(TeamAccount account)
+    {
+        if (!IsDue(account))
+        {
+            return;
+        }
+
+        var gate = _resetGates.GetOrAdd(account.Id, static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync();
+        try
+        {
+            if (IsDue(account))
+            {
+                var period = account.Team.Period;
+                await books.ResetUsageAsync(account.Id, ResetReason.PeriodBoundary(period), teams.ApplyReset);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private bool IsDue(TeamAccount account) =>
+        account.NextResetAt(settings.QuotaTimeZone) is { } next && clock.GetUtcNow() >= next;
+}
+
+/// <summary>Admitted with a reservation, or refused for quota or for rate.</summary>
+internal sealed record GateDecision(Reservation? Reservation, QuotaRefusal? QuotaRefusal, RateDecision? RateRefusal);
