@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using TokenRouter.Config;
 using TokenRouter.Proxy;
@@ -25,9 +26,13 @@ internal static class HostingExtensions
         return builder;
     }
 
-    /// <summary>Whatever escapes an endpoint becomes a plain 500 in OpenAI's shape, never a stack trace.</summary>
+    /// <summary>
+    /// Forwarded headers from trusted proxies only; whatever escapes an endpoint becomes a
+    /// plain 500 in OpenAI's shape, never a stack trace.
+    /// </summary>
     public static WebApplication UseRouterHosting(this WebApplication app)
     {
+        app.UseForwardedHeaders(ForwardedHeadersFrom(app.Services.GetRequiredService<RouterSettings>()));
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context =>
@@ -44,7 +49,24 @@ internal static class HostingExtensions
         return app;
     }
 
-    public static WebApplication MapHealth(this WebApplication app) => app;
+    /// <summary>
+    /// X-Forwarded-For/-Proto are believed only from loopback and TRUSTED_PROXIES, so client
+    /// addresses in logs and login lockouts cannot be spoofed by anyone else.
+    /// </summary>
+    private static ForwardedHeadersOptions ForwardedHeadersFrom(RouterSettings settings)
+    {
+        var options = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
+            ForwardLimit = 1,
+        };
+        foreach (var proxy in settings.TrustedProxies)
+        {
+            options.KnownProxies.Add(proxy);
+        }
+
+        return options;
+    }
 
     private static void ConfigureLimits(KestrelServerOptions kestrel, RouterSettings settings)
     {

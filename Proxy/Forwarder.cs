@@ -28,6 +28,7 @@ internal sealed class Forwarder(
     QuotaGate gate,
     UsageCharger charger,
     ResponseRelay relay,
+    ProviderHealth health,
     TimeProvider clock,
     ILogger<Forwarder> logger)
 {
@@ -208,9 +209,16 @@ internal sealed class Forwarder(
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
             {
+                if (!context.RequestAborted.IsCancellationRequested)
+                {
+                    health.Unreachable();
+                }
+
                 await FailBeforeResponseAsync(exchange, e);
                 return;
             }
+
+            health.Reached();
 
             using (response)
             {

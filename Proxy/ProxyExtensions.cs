@@ -10,6 +10,7 @@ internal static class ProxyExtensions
     {
         services.AddSingleton(_ => CreateProviderClient());
         services.AddSingleton<TokenEstimator>();
+        services.AddSingleton<ProviderHealth>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<TeamAuthenticator>();
         services.AddSingleton<UsageCharger>();
