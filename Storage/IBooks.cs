@@ -37,6 +37,11 @@ internal interface IBooks : IAsyncDisposable
     /// transaction (grouped with other writes). Completes when the row is durable;
     /// <paramref name="committed"/> runs first, on the writer, in commit order.
     /// </summary>
+    /// <remarks>
+    /// While storage fails the record is kept and retried (see <see cref="IsWritable"/>); it is
+    /// never dropped silently. A record that can never be written faults the task with
+    /// <see cref="ChargeRejectedException"/> and its callback does not run.
+    /// </remarks>
     ValueTask ChargeAsync(UsageRecord record, Action? committed = null);
 
     /// <summary>
@@ -49,10 +54,16 @@ internal interface IBooks : IAsyncDisposable
 
     Task<LogPage> QueryLogsAsync(LogQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Usage totals, a time series and breakdowns for the admin charts, aggregated in the database.</summary>
+    Task<UsageSummary> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken);
+
     /// <summary>Writes a consistent copy of the live database to <paramref name="path"/>.</summary>
     Task BackupAsync(string path, CancellationToken cancellationToken);
 
-    /// <summary>Deletes up to <paramref name="batchSize"/> log rows older than the cutoff; returns how many.</summary>
+    /// <summary>
+    /// Deletes up to <paramref name="batchSize"/> log rows older than the cutoff and returns how many.
+    /// The usage they carried stays in the books, and the space they took is given back.
+    /// </summary>
     Task<int> PruneLogsAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken);
 
     /// <summary>True while the last write succeeded (or none failed since).</summary>
@@ -122,4 +133,11 @@ internal sealed class DuplicateTeamNameException(string name)
     : Exception($"A team named '{name}' already exists.")
 {
     public string Name { get; } = name;
+}
+
+/// <summary>A charge that can never be written: its request id is already logged, or its team does not exist.</summary>
+internal sealed class ChargeRejectedException(string requestId, string reason)
+    : Exception($"The charge for request '{requestId}' was not written: {reason}.")
+{
+    public string RequestId { get; } = requestId;
 }

@@ -1,0 +1,150 @@
+using Dapper;
+
+namespace TokenRouter.Storage;
+
+/// <summary>The usage summary behind the admin charts: SQLite aggregates, this file arranges.</summary>
+internal sealed partial class SqliteBooks
+{
+    private const long QuarterMs = 15 * 60 * 1000;
+
+    public Task<UsageSummary> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var zone = query.TimeZone;
+        var now = _clock.GetUtcNow();
+        var to = query.To ?? now;
+        var from = query.From ?? to - (query.Bucket == UsageBucket.Hour ? TimeSpan.FromHours(48) : TimeSpan.FromDays(30));
+        if (from >= to)
+        {
+            throw new ArgumentException("The usage range must start before it ends.", nameof(query));
+        }
+
+        var buckets = UsageCalendar.Buckets(from, to, query.Bucket, zone);
+        var today = UsageCalendar.StartOfDay(now, zone);
+        var todayDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+        var spans = new UsageFilter
+        {
+            TeamId = query.TeamId,
+            Today = UnixMs.From(today),
+            Week = UnixMs.From(UsageCalendar.StartOfDate(todayDate.AddDays(-6), zone)),
+            From = UnixMs.From(UsageCalendar.StartOfDate(todayDate.AddDays(-29), zone)),
+            To = long.MaxValue,
+        };
+        var range = new UsageFilter
+        {
+            TeamId = query.TeamId,
+            From = UnixMs.From(buckets[0]),
+            To = UnixMs.From(buckets[^1]),
+        };
+
+        // The team filter is added only when asked for, so each query can use the team index.
+        var team = query.TeamId is null ? "" : "AND l.team_id = @TeamId";
+
+        using var lease = _connections.Read();
+        var connection = lease.Connection;
+        using var snapshot = connection.BeginTransaction(deferred: true);
+
+        var spanRows = connection.Query<SpanUsageRow>($"""
+            SELECT CASE WHEN l.started_at >= @Today THEN 0 WHEN l.started_at >= @Week THEN 1 ELSE 2 END AS span,
+                   count(*) AS requests, count(*) FILTER (WHERE l.status >= 400) AS errors,
+                   sum(l.prompt_tokens) AS prompt_tokens, sum(l.completion_tokens) AS completion_tokens,
+                   sum(l.total_tokens) AS total_tokens
+            FROM request_log l
+            WHERE l.started_at >= @From {team}
+            GROUP BY span
+            """,
+            spans,
+            snapshot).AsList();
+
+        var quarterRows = connection.Query<QuarterUsageRow>($"""
+            SELECT l.started_at / {QuarterMs} AS quarter, count(*) AS requests, sum(l.total_tokens) AS total_tokens
+            FROM request_log l
+            WHERE l.started_at >= @From AND l.started_at < @To {team}
+            GROUP BY quarter
+            """,
+            range,
+            snapshot);
+        var series = ToSeries(buckets, quarterRows);
+
+        var byModel = connection.Query<ModelUsageRow>($"""
+            SELECT l.model, count(*) AS requests, sum(l.prompt_tokens) AS prompt_tokens,
+                   sum(l.completion_tokens) AS completion_tokens, sum(l.total_tokens) AS total_tokens
+            FROM request_log l
+            WHERE l.started_at >= @From AND l.started_at < @To {team}
+            GROUP BY l.model
+            ORDER BY total_tokens DESC, l.model
+            """,
+            range,
+            snapshot)
+            .Select(row => new ModelUsage(row.Model, row.Requests, row.PromptTokens, row.CompletionTokens, row.TotalTokens))
+            .ToList();
+
+        var byTeam = connection.Query<TeamUsageRow>($"""
+            SELECT l.team_id, t.name AS team_name, count(*) AS requests, sum(l.total_tokens) AS total_tokens
+            FROM request_log l LEFT JOIN teams t ON t.id = l.team_id
+            WHERE l.started_at >= @From AND l.started_at < @To {team}
+            GROUP BY l.team_id
+            ORDER BY total_tokens DESC, l.team_id
+            """,
+            range,
+            snapshot)
+            .Select(row => new TeamUsage(row.TeamId, row.TeamName, row.Requests, row.TotalTokens))
+            .ToList();
+
+        snapshot.Commit();
+        return Task.FromResult(new UsageSummary(
+            Today: Totals(spanRows, maxSpan: 0),
+            Last7Days: Totals(spanRows, maxSpan: 1),
+            Last30Days: Totals(spanRows, maxSpan: 2),
+            query.Bucket,
+            From: buckets[0],
+            To: buckets[^1],
+            series,
+            byModel,
+            byTeam));
+    }
+
+    private static UsageTotals Totals(List<SpanUsageRow> rows, int maxSpan)
+    {
+        var totals = UsageTotals.Zero;
+        foreach (var row in rows)
+        {
+            if (row.Span <= maxSpan)
+            {
+                totals = new UsageTotals(
+                    totals.Requests + row.Requests,
+                    totals.Errors + row.Errors,
+                    totals.PromptTokens + row.PromptTokens,
+                    totals.CompletionTokens + row.CompletionTokens,
+                    totals.TotalTokens + row.TotalTokens);
+            }
+        }
+
+        return totals;
+    }
+
+    /// <summary>Adds each quarter hour into the bucket that holds it; buckets without usage stay at zero.</summary>
+    private static List<UsagePoint> ToSeries(List<DateTimeOffset> buckets, IEnumerable<QuarterUsageRow> quarters)
+    {
+        var starts = buckets.Select(UnixMs.From).ToArray();
+        var requests = new long[buckets.Count - 1];
+        var tokens = new long[buckets.Count - 1];
+        foreach (var quarter in quarters)
+        {
+            // The bucket whose start is the last one at or before this quarter's start.
+            var index = Array.BinarySearch(starts, quarter.Quarter * QuarterMs);
+            index = index >= 0 ? index : ~index - 1;
+            index = Math.Clamp(index, 0, requests.Length - 1);
+            requests[index] += quarter.Requests;
+            tokens[index] += quarter.TotalTokens;
+        }
+
+        var series = new List<UsagePoint>(requests.Length);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            series.Add(new UsagePoint(buckets[i], requests[i], tokens[i]));
+        }
+
+        return series;
+    }
+}

@@ -1,0 +1,82 @@
+using TokenRouter.Storage;
+
+namespace TokenRouter.Tests.Storage;
+
+public sealed class SqliteBooksFailureTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static SqliteBooksOptions Options(string path) => new(path)
+    {
+        BusyTimeout = TimeSpan.FromMilliseconds(200),
+        RetryInitialDelay = TimeSpan.FromMilliseconds(20),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(200),
+    };
+
+    [Fact]
+    public async Task Charge_DatabaseDirectoryMovedAway_IsKeptUntilItIsBackThenWritten()
+    {
+        var home = Path.Combine(_dir.Path, "data");
+        var away = Path.Combine(_dir.Path, "elsewhere");
+        var path = Path.Combine(home, "books.db");
+        var logger = new ListLogger<SqliteBooks>();
+        await using var books = await BooksTestKit.OpenAsync(path, options: Options(path), logger: logger);
+        var team = await books.CreateTeamAsync(BooksTestKit.NewTeam("alpha"), CancellationToken.None);
+        await books.ChargeAsync(BooksTestKit.Record(team.Id, 10));
+
+        Directory.Move(home, away);
+        var charge = books.ChargeAsync(BooksTestKit.Record(team.Id, 32)).AsTask();
+
+        Assert.True(await BooksTestKit.EventuallyAsync(() => !books.IsWritable), "IsWritable never went false.");
+        Assert.False(charge.IsCompleted);
+        Assert.Contains(logger.Entries, e => e.Id.Id == 301 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+
+        Directory.Move(away, home);
+        await charge.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(books.IsWritable);
+        Assert.Equal((42, 42), BooksTestKit.UsedAndLogged(path, team.Id));
+    }
+
+    [Fact]
+    public async Task Charge_DatabaseLockedByAnotherProcess_IsRetriedAndNoLockErrorReachesTheCaller()
+    {
+        var path = _dir.File("books.db");
+        await using var books = await BooksTestKit.OpenAsync(path, options: Options(path));
+        var team = await books.CreateTeamAsync(BooksTestKit.NewTeam("alpha"), CancellationToken.None);
+
+        // Another process (here, another connection) holds the write lock far longer than the busy timeout.
+        using var other = BooksTestKit.Connect(path);
+        var hold = other.BeginTransaction(deferred: false);
+        var charges = Enumerable.Range(0, 50).Select(_ => books.ChargeAsync(BooksTestKit.Record(team.Id, 2)).AsTask()).ToList();
+
+        Assert.True(await BooksTestKit.EventuallyAsync(() => !books.IsWritable), "IsWritable never went false.");
+        Assert.DoesNotContain(charges, c => c.IsCompleted);
+
+        hold.Commit();
+        await Task.WhenAll(charges).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(books.IsWritable);
+        Assert.Equal((100, 100), BooksTestKit.UsedAndLogged(path, team.Id));
+    }
+
+    [Fact]
+    public async Task Dispose_WhileStorageStaysDown_GivesUpAfterTheDrainTimeoutAndFailsTheWrites()
+    {
+        var home = Path.Combine(_dir.Path, "data");
+        var path = Path.Combine(home, "books.db");
+        var logger = new ListLogger<SqliteBooks>();
+        var books = await BooksTestKit.OpenAsync(
+            path, options: Options(path) with { DrainTimeout = TimeSpan.FromMilliseconds(300) }, logger: logger);
+        var team = await books.CreateTeamAsync(BooksTestKit.NewTeam("alpha"), CancellationToken.None);
+
+        Directory.Move(home, Path.Combine(_dir.Path, "gone"));
+        var charge = books.ChargeAsync(BooksTestKit.Record(team.Id, 5)).AsTask();
+        await books.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        await Assert.ThrowsAsync<IOException>(() => charge);
+        Assert.Contains(logger.Entries, e => e.Id.Id == 305);
+    }
+}
