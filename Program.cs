@@ -13,7 +13,9 @@ internal static class Program
     private static Task<int> Main(string[] args) => RouterCommandLine.Create().Parse(args).InvokeAsync();
 
     /// <summary>Builds the server: every area registers its services, then maps its endpoints.</summary>
-    internal static WebApplication BuildServer(RouterSettings settings, TimeProvider? clock = null)
+    /// <param name="configure">Last word on the builder before it is built; tests add their log sink here.</param>
+    internal static WebApplication BuildServer(
+        RouterSettings settings, TimeProvider? clock = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
 
@@ -30,6 +32,7 @@ internal static class Program
         // The admin API, the panel and the API docs.
         builder.Services.AddAdmin(settings);
 
+        configure?.Invoke(builder);
         var app = builder.Build();
 
         app.UseRouterHosting();
@@ -42,9 +45,12 @@ internal static class Program
 
     /// <summary>Opens the books, loads the teams and starts listening.</summary>
     internal static async Task<WebApplication> StartServerAsync(
-        RouterSettings settings, TimeProvider? clock = null, CancellationToken cancellationToken = default)
+        RouterSettings settings,
+        TimeProvider? clock = null,
+        CancellationToken cancellationToken = default,
+        Action<WebApplicationBuilder>? configure = null)
     {
-        var app = BuildServer(settings, clock);
+        var app = BuildServer(settings, clock, configure);
         await app.Services.OpenBooksAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         return app;
