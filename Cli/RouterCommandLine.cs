@@ -19,6 +19,7 @@ internal static class RouterCommandLine
         foreach (var version in root.Options.OfType<VersionOption>())
         {
             version.Recursive = true;
+            version.Action = new VersionAction();
         }
 
         ServeCommand.Configure(root, context);
