@@ -59,7 +59,7 @@ if [ "$target_os" = linux ]; then
   [ -f /usr/include/zlib.h ] || optional=(zlib1g-dev)
 
   if [ "${#missing[@]}" -gt 0 ]; then
-    packages="${missing[*]} ${optional[*]:-}"
+    packages="${missing[*]}${optional[*]:+ ${optional[*]}}"
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "build.sh: installing the native toolchain: $packages"
       apt-get update -qq

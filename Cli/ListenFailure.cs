@@ -1,12 +1,43 @@
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using TokenRouter.Config;
 
 namespace TokenRouter.Cli;
 
-/// <summary>Turns Kestrel's bind failures into one line that says what to change.</summary>
+/// <summary>Turns failures to listen into one line that says what to change.</summary>
 internal static class ListenFailure
 {
+    /// <summary>
+    /// Tries the address before the server starts. Kestrel would report the same failure, but
+    /// only after the books are opened and with a stack trace in the host's log; the probe
+    /// catches the usual case cleanly, and the caller still handles the rare race.
+    /// </summary>
+    /// <returns>The line describing why the server could not listen, or null when the address looks free.</returns>
+    public static string? Probe(RouterSettings settings)
+    {
+        if (settings.Port == 0 || ProbeAddress(settings.Host) is not { } address)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.Bind(new IPEndPoint(address, settings.Port));
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return Describe(e, settings);
+        }
+    }
+
     /// <summary>The line for a failure to listen, or null when <paramref name="error"/> is something else.</summary>
     public static string? Describe(Exception error, RouterSettings settings)
     {
@@ -30,6 +61,14 @@ internal static class ListenFailure
 
         return null;
     }
+
+    /// <summary>The address Kestrel binds for HOST; null for a host name, which only Kestrel resolves.</summary>
+    private static IPAddress? ProbeAddress(string host) => host.Trim('[', ']') switch
+    {
+        "localhost" => IPAddress.Loopback,
+        "*" or "+" => Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any,
+        var text => IPAddress.TryParse(text, out var address) ? address : null,
+    };
 
     private static IEnumerable<Exception> Chain(Exception error)
     {

@@ -57,6 +57,11 @@ internal static class ServeCommand
         FirstRun.EnsureProviderKey(source, context.Prompt);
         var settings = SettingsLoader.Load(source);
 
+        if (ListenFailure.Probe(settings) is { } taken)
+        {
+            throw new CliException(ExitCodes.Failure, taken);
+        }
+
         WebApplication app;
         try
         {

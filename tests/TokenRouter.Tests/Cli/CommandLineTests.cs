@@ -118,5 +118,25 @@ public sealed class CommandLineTests : IDisposable
             Assert.Single(result.ErrorLines));
     }
 
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("0.0.0.0")]
+    public async Task Serve_PortInUse_ExitsOneNamingPortAndOption(string host)
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var envFile = _folder.Write(".env", $"PROVIDER_API_KEY=sk-test\nDATABASE_PATH={_folder.File("books.db")}\n");
+
+        var result = await CliRun.RunAsync(["serve", "--host", host, "--port", port.ToString(), "--env-file", envFile]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            $"error: port {port} is already in use on {host}: stop the program using it, or start TokenRouter on another " +
+            $"port with --port (or PORT in {envFile}).",
+            Assert.Single(result.ErrorLines));
+        Assert.False(File.Exists(_folder.File("books.db")));
+    }
+
     private static string[] Words(string command) => command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }
