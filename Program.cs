@@ -10,7 +10,7 @@ namespace TokenRouter;
 
 internal static class Program
 {
-    private static Task<int> Main(string[] args) => RouterCommandLine.Create().Parse(args).InvokeAsync();
+    private static Task<int> Main(string[] args) => RouterCommandLine.RunAsync(args);
 
     /// <summary>Builds the server: every area registers its services, then maps its endpoints.</summary>
     /// <param name="configure">Last word on the builder before it is built; tests add their log sink here.</param>

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using TokenRouter.Config;
+using TokenRouter.Storage;
+
+namespace TokenRouter.Cli;
+
+/// <summary>
+/// <c>tokenrouter backup FILE</c>: a consistent copy of the database, taken through the
+/// storage layer so it is safe while the server is running.
+/// </summary>
+internal static class BackupCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = new Argument<string>("FILE") { Description = "Where to write the copy (a new file)" };
+        var force = new Option<bool>("--force") { Description = "Replace FILE if it exists" };
+        var envFile = CommonOptions.EnvFile();
+        var database = CommonOptions.Database();
+        var command = new Command("backup", "Copy the database to FILE (safe while the server runs)")
+        {
+            file, force, envFile, database,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = parse.GetValue(database) is { } path
+                ? [new SettingOverride(SettingKeys.DatabasePath, database.Name, path)]
+                : Array.Empty<SettingOverride>();
+            var source = SettingsSource.Open(parse.GetValue(envFile)!, context.Environment, overrides);
+            var settings = SettingsLoader.Load(source, requireProviderKey: false);
+            var target = Path.GetFullPath(parse.GetValue(file)!);
+            await BackupAsync(settings, target, parse.GetValue(force), cancellationToken);
+            context.Out.WriteLine($"Backed up {settings.DatabasePath} to {target} ({Display.Number(new FileInfo(target).Length)} bytes).");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static async Task BackupAsync(RouterSettings settings, string target, bool replace, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(settings.DatabasePath))
+        {
+            throw new CliException(ExitCodes.Failure, $"there is no database at {settings.DatabasePath} to back up; " +
+                "pass --db or set DATABASE_PATH.");
+        }
+
+        if (string.Equals(target, settings.DatabasePath, StringComparison.Ordinal))
+        {
+            throw new CliException(ExitCodes.Failure, "FILE must not be the database itself.");
+        }
+
+        if (File.Exists(target))
+        {
+            if (!replace)
+            {
+                throw new CliException(ExitCodes.Failure, $"{target} already exists; choose another FILE or pass --force.");
+            }
+
+            File.Delete(target);
+        }
+
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(settings)
+            .AddSingleton(TimeProvider.System)
+            .AddBooks(settings);
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IBooks>().BackupAsync(target, cancellationToken);
+    }
+}
