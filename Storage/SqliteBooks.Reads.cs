@@ -26,7 +26,7 @@ internal sealed partial class SqliteBooks
         return Task.FromResult(row?.ToTeam());
     }
 
-    /// <summary>Names are unique regardless of letter case, and found the same way.</summary>
+    /// <summary>Names are unique regardless of (ASCII) letter case, and found the same way.</summary>
     public Task<Team?> GetTeamByNameAsync(string name, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
