@@ -6,7 +6,7 @@ namespace TokenRouter.Storage;
 /// <summary>Reads: teams, resets and the request log, each on a pooled read connection.</summary>
 internal sealed partial class SqliteBooks
 {
-    public const int MaxLogPageSize = 1000;
+    public const int MaxLogPageSize = 10_000;
 
     public Task<IReadOnlyList<Team>> ListTeamsAsync(CancellationToken cancellationToken)
     {
