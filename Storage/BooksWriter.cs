@@ -46,7 +46,9 @@ internal sealed partial class BooksWriter : IAsyncDisposable
     /// <summary>Transactions committed so far; with group commit, far fewer than the writes.</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
-    /// <summary>Starts the loop on a connection whose schema is up to date; writes queued before wait for this.</summary>
+    /// <summary>
+    /// Starts the loop on a connection whose schema is up to date; writes queued before wait for this.
+    /// </summary>
     public void Start(SqliteConnection connection)
     {
         if (_loop is not null)
@@ -76,7 +78,8 @@ internal sealed partial class BooksWriter : IAsyncDisposable
             return;
         }
 
-        Volatile.Write(ref _giveUpAt, Stopwatch.GetTimestamp() + (long)(_options.DrainTimeout.TotalSeconds * Stopwatch.Frequency));
+        var drain = (long)(_options.DrainTimeout.TotalSeconds * Stopwatch.Frequency);
+        Volatile.Write(ref _giveUpAt, Stopwatch.GetTimestamp() + drain);
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
@@ -178,7 +181,9 @@ internal sealed partial class BooksWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>One attempt at the batch: null error when committed, else what failed and, if one write is to blame, which.</summary>
+    /// <summary>
+    /// One attempt at the batch: no error when committed, else what failed and, if one write is to blame, which.
+    /// </summary>
     private (BooksWrite? Faulty, Exception? Error) TryCommit(List<BooksWrite> batch)
     {
         BooksWrite? current = null;
@@ -274,13 +279,16 @@ internal sealed partial class BooksWriter : IAsyncDisposable
         [LoggerMessage(304, LogLevel.Error, "A callback after a committed write failed.")]
         public static partial void CallbackFailed(ILogger logger, Exception error);
 
-        [LoggerMessage(305, LogLevel.Error, "{Count} writes could not be stored before the books were closed and are lost.")]
+        [LoggerMessage(305, LogLevel.Error,
+            "{Count} writes could not be stored before the books were closed and are lost.")]
         public static partial void WritesLost(ILogger logger, int count);
 
-        [LoggerMessage(306, LogLevel.Critical, "The storage writer hit an unexpected error; the writes of its batch failed.")]
+        [LoggerMessage(306, LogLevel.Critical,
+            "The storage writer hit an unexpected error; the writes of its batch failed.")]
         public static partial void WriterFault(ILogger logger, Exception error);
 
-        [LoggerMessage(307, LogLevel.Warning, "The final WAL checkpoint failed; the -wal file stays beside the database.")]
+        [LoggerMessage(307, LogLevel.Warning,
+            "The final WAL checkpoint failed; the -wal file stays beside the database.")]
         public static partial void CheckpointFailed(ILogger logger, Exception error);
     }
 }

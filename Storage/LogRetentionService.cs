@@ -8,10 +8,10 @@ namespace TokenRouter.Storage;
 internal sealed partial class LogRetentionService(
     IBooks books, TimeSpan retention, TimeProvider clock, ILogger<LogRetentionService> logger) : BackgroundService
 {
-    public const int BatchSize = 1000;
+    public const int BatchSize = 500;
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
-    /// <summary>Prunes everything older than the retention period, a batch at a time; returns how many rows went.</summary>
+    /// <summary>Prunes everything older than the retention period, a batch at a time; returns how many.</summary>
     public async Task<long> PruneAsync(CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow() - retention;
@@ -52,7 +52,8 @@ internal sealed partial class LogRetentionService(
 
     private static partial class Log
     {
-        [LoggerMessage(310, LogLevel.Information, "Log retention deleted {Count} request log rows older than {Cutoff:u}.")]
+        [LoggerMessage(310, LogLevel.Information,
+            "Log retention deleted {Count} request log rows older than {Cutoff:u}.")]
         public static partial void Pruned(ILogger logger, long count, DateTimeOffset cutoff);
 
         [LoggerMessage(311, LogLevel.Warning, "Log retention failed; it runs again in an hour.")]

@@ -30,7 +30,8 @@ internal static class LogWrites
             """,
             args,
             session.Transaction);
-        var deleted = connection.Execute($"DELETE FROM request_log WHERE rowid IN ({Batch})", args, session.Transaction);
+        var deleted = connection.Execute(
+            $"DELETE FROM request_log WHERE rowid IN ({Batch})", args, session.Transaction);
 
         // The file was created with auto_vacuum=INCREMENTAL: hand the freed pages back now, a
         // batch at a time, rather than let the file keep its high-water size forever.

@@ -6,7 +6,7 @@ namespace TokenRouter.Storage;
 /// <summary>Reads: teams, resets and the request log, each on a pooled read connection.</summary>
 internal sealed partial class SqliteBooks
 {
-    public const int MaxLogPageSize = 1000;
+    public const int MaxLogPageSize = 10_000;
 
     public Task<IReadOnlyList<Team>> ListTeamsAsync(CancellationToken cancellationToken)
     {
@@ -26,7 +26,7 @@ internal sealed partial class SqliteBooks
         return Task.FromResult(row?.ToTeam());
     }
 
-    /// <summary>Names are unique regardless of letter case, and found the same way.</summary>
+    /// <summary>Names are unique regardless of (ASCII) letter case, and found the same way.</summary>
     public Task<Team?> GetTeamByNameAsync(string name, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

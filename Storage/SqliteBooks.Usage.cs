@@ -13,7 +13,8 @@ internal sealed partial class SqliteBooks
         var zone = query.TimeZone;
         var now = _clock.GetUtcNow();
         var to = query.To ?? now;
-        var from = query.From ?? to - (query.Bucket == UsageBucket.Hour ? TimeSpan.FromHours(48) : TimeSpan.FromDays(30));
+        var span = query.Bucket == UsageBucket.Hour ? TimeSpan.FromHours(48) : TimeSpan.FromDays(30);
+        var from = query.From ?? to - span;
         if (from >= to)
         {
             throw new ArgumentException("The usage range must start before it ends.", nameof(query));
@@ -76,7 +77,8 @@ internal sealed partial class SqliteBooks
             """,
             range,
             snapshot)
-            .Select(row => new ModelUsage(row.Model, row.Requests, row.PromptTokens, row.CompletionTokens, row.TotalTokens))
+            .Select(row => new ModelUsage(
+                row.Model, row.Requests, row.PromptTokens, row.CompletionTokens, row.TotalTokens))
             .ToList();
 
         var byTeam = connection.Query<TeamUsageRow>($"""

@@ -83,7 +83,8 @@ internal sealed partial class SqliteBooks : IBooks
     public Task<bool> DeleteTeamAsync(long id, CancellationToken cancellationToken) =>
         Enqueue(session => TeamWrites.Delete(session, id), cancellationToken);
 
-    public Task<Team?> ReplaceTokenAsync(long id, string tokenHash, string tokenPrefix, CancellationToken cancellationToken)
+    public Task<Team?> ReplaceTokenAsync(
+        long id, string tokenHash, string tokenPrefix, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tokenHash);
         return Enqueue(session => TeamWrites.ReplaceToken(session, id, tokenHash, tokenPrefix), cancellationToken);

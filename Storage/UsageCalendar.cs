@@ -37,7 +37,8 @@ internal static class UsageCalendar
     /// The starts of the buckets that cover [from, to), followed by the end of the last one.
     /// </summary>
     /// <exception cref="ArgumentException">More than <see cref="UsageQuery.MaxBuckets"/> buckets.</exception>
-    public static List<DateTimeOffset> Buckets(DateTimeOffset from, DateTimeOffset to, UsageBucket bucket, TimeZoneInfo zone)
+    public static List<DateTimeOffset> Buckets(
+        DateTimeOffset from, DateTimeOffset to, UsageBucket bucket, TimeZoneInfo zone)
     {
         var starts = new List<DateTimeOffset>();
         var start = bucket == UsageBucket.Hour ? StartOfHour(from, zone) : StartOfDay(from, zone);
@@ -51,8 +52,8 @@ internal static class UsageCalendar
 
             if (starts.Count > UsageQuery.MaxBuckets)
             {
-                throw new ArgumentException(
-                    $"The range holds more than {UsageQuery.MaxBuckets} {bucket.ToString().ToLowerInvariant()} buckets.");
+                var unit = bucket == UsageBucket.Hour ? "hours" : "days";
+                throw new ArgumentException($"The range holds more than {UsageQuery.MaxBuckets} {unit}.");
             }
 
             start = Next(start, bucket, zone);

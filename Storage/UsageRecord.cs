@@ -7,6 +7,11 @@ namespace TokenRouter.Storage;
 internal sealed record UsageRecord
 {
     /// <summary>TokenRouter's own request id (also sent to the client as x-request-id).</summary>
+    /// <remarks>
+    /// It is the log's primary key. Ids that grow with time (e.g. <see cref="Guid.CreateVersion7()"/>)
+    /// keep that index append-only; random ones make every charge touch a random index page and
+    /// cost about twice as much to write.
+    /// </remarks>
     public required string RequestId { get; init; }
 
     public required DateTimeOffset StartedAt { get; init; }

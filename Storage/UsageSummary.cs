@@ -15,7 +15,9 @@ internal sealed record UsageQuery
 
     public UsageBucket Bucket { get; init; } = UsageBucket.Day;
 
-    /// <summary>Start of the series; by default 48 hours (hour buckets) or 30 days (day buckets) before <see cref="To"/>.</summary>
+    /// <summary>
+    /// Start of the series; by default 48 hours (hour buckets) or 30 days (day buckets) before <see cref="To"/>.
+    /// </summary>
     public DateTimeOffset? From { get; init; }
 
     /// <summary>End of the series (exclusive); by default now.</summary>
@@ -44,7 +46,8 @@ internal sealed record UsageSummary(
     IReadOnlyList<TeamUsage> ByTeam);
 
 /// <summary>Requests and tokens over a span; errors are requests answered with a status of 400 or more.</summary>
-internal sealed record UsageTotals(long Requests, long Errors, long PromptTokens, long CompletionTokens, long TotalTokens)
+internal sealed record UsageTotals(
+    long Requests, long Errors, long PromptTokens, long CompletionTokens, long TotalTokens)
 {
     public static readonly UsageTotals Zero = new(0, 0, 0, 0, 0);
 }
@@ -52,7 +55,8 @@ internal sealed record UsageTotals(long Requests, long Errors, long PromptTokens
 /// <summary>One bucket of the series, starting at <see cref="Start"/>; empty buckets are present with zeros.</summary>
 internal sealed record UsagePoint(DateTimeOffset Start, long Requests, long TotalTokens);
 
-internal sealed record ModelUsage(string Model, long Requests, long PromptTokens, long CompletionTokens, long TotalTokens);
+internal sealed record ModelUsage(
+    string Model, long Requests, long PromptTokens, long CompletionTokens, long TotalTokens);
 
 /// <summary>A team's share; the name is the team's current one, also for a deleted team.</summary>
 internal sealed record TeamUsage(long TeamId, string? TeamName, long Requests, long TotalTokens);

@@ -32,7 +32,8 @@ internal sealed class WriterSession : IDisposable
         WHERE id = $team_id
         """;
 
-    private const string FindLogSql = "SELECT team_id, started_at, total_tokens FROM request_log WHERE request_id = $request_id";
+    private const string FindLogSql =
+        "SELECT team_id, started_at, total_tokens FROM request_log WHERE request_id = $request_id";
 
     private readonly SqliteCommand _insertLog;
     private readonly SqliteCommand _addUsage;
@@ -146,9 +147,10 @@ internal sealed class WriterSession : IDisposable
         {
             Transaction?.Dispose();
         }
-        catch (SqliteException)
+        catch (Exception)
         {
-            // The connection is dropped after a failure anyway; a failed rollback changes nothing.
+            // SQLite may have rolled back on its own (I/O errors, a full disk), or the connection
+            // is broken; either way the next Begin fails and the writer opens a new connection.
         }
     }
 

@@ -74,7 +74,7 @@ internal static class BooksTestKit
         long teamId, long totalTokens, string? requestId = null, DateTimeOffset? startedAt = null,
         string model = "GPT-5-mini", int status = 200) => new()
     {
-        RequestId = requestId ?? Guid.NewGuid().ToString("N"),
+        RequestId = requestId ?? Guid.CreateVersion7().ToString("N"),
         StartedAt = startedAt ?? Start,
         TeamId = teamId,
         Model = model,

@@ -93,7 +93,7 @@ public sealed class SqliteBooksMaintenanceTests : IDisposable
         await using var books = await BooksTestKit.OpenAsync(path, clock);
         var team = await books.CreateTeamAsync(BooksTestKit.NewTeam("alpha"), CancellationToken.None);
         var charges = new List<Task>();
-        for (var i = 0; i < 2500; i++)
+        for (var i = 0; i < 1200; i++)
         {
             charges.Add(books.ChargeAsync(BooksTestKit.Record(team.Id, 1, startedAt: BooksTestKit.Start.AddDays(-31))).AsTask());
         }
@@ -104,8 +104,8 @@ public sealed class SqliteBooksMaintenanceTests : IDisposable
 
         var pruned = await retention.PruneAsync(CancellationToken.None);
 
-        Assert.Equal(2500, pruned);
+        Assert.Equal(1200, pruned);
         Assert.Equal(1, BooksTestKit.Scalar(path, "SELECT count(*) FROM request_log"));
-        Assert.Equal((2501, 2501), BooksTestKit.UsedAndLogged(path, team.Id));
+        Assert.Equal((1201, 1201), BooksTestKit.UsedAndLogged(path, team.Id));
     }
 }
