@@ -42,7 +42,8 @@ if (-not (& dotnet --list-sdks | Where-Object { $_ -match '^10\.' })) {
 }
 
 # 2. The C++ build tools that native AOT links with.
-$component = if ($Rid -eq "win-arm64") { "Microsoft.VisualStudio.Component.VC.Tools.ARM64" } else { "Microsoft.VisualStudio.Component.VC.Tools.x86.x64" }
+$component = "Microsoft.VisualStudio.Component.VC.Tools.x86.x64"
+if ($Rid -eq "win-arm64") { $component = "Microsoft.VisualStudio.Component.VC.Tools.ARM64" }
 $vswhere = Join-Path ${env:ProgramFiles(x86)} "Microsoft Visual Studio\Installer\vswhere.exe"
 $vcTools = if (Test-Path $vswhere) { & $vswhere -latest -products * -requires $component -property installationPath }
 if (-not $vcTools) {
@@ -63,7 +64,9 @@ $exe = Join-Path dist "tokenrouter.exe"
 if (-not (Test-Path $exe)) { Fail "the publish step did not produce $exe." }
 $unexpected = Get-ChildItem dist | Where-Object { $_.Name -notin @("tokenrouter.exe", "e_sqlite3.dll") }
 if ($unexpected) { Fail "dist\ should hold only tokenrouter.exe and e_sqlite3.dll, but also has: $($unexpected.Name -join ', ')" }
-if (-not (Test-Path (Join-Path dist "e_sqlite3.dll"))) { Fail "e_sqlite3.dll is missing from dist\; tokenrouter.exe cannot open its database without it." }
+if (-not (Test-Path (Join-Path dist "e_sqlite3.dll"))) {
+    Fail "e_sqlite3.dll is missing from dist\; tokenrouter.exe cannot open its database without it."
+}
 
 foreach ($file in Get-ChildItem dist -File) {
     Write-Host ("build.ps1: dist\{0} is {1:N1} MB." -f $file.Name, ($file.Length / 1MB))

@@ -42,16 +42,20 @@ internal sealed class AdminApiClient : IDisposable
         return new ApiAnswer<List<TeamView>>(ReadTeamList(json), json);
     }
 
-    public Task<ApiAnswer<TeamView>> CreateTeamAsync(string name, long quota, CancellationToken cancellationToken) =>
-        SendForTeamAsync(HttpMethod.Post, "admin/api/teams",
-            JsonContent.Create(new NewTeamRequest(name, quota), CliJsonContext.Default.NewTeamRequest), cancellationToken);
+    public Task<ApiAnswer<TeamView>> CreateTeamAsync(string name, long quota, CancellationToken cancellationToken)
+    {
+        var body = JsonContent.Create(new NewTeamRequest(name, quota), CliJsonContext.Default.NewTeamRequest);
+        return SendForTeamAsync(HttpMethod.Post, "admin/api/teams", body, cancellationToken);
+    }
 
     public Task<ApiAnswer<TeamView>> GetTeamAsync(long id, CancellationToken cancellationToken) =>
         SendForTeamAsync(HttpMethod.Get, $"admin/api/teams/{id}", null, cancellationToken);
 
-    public Task<ApiAnswer<TeamView>> SetQuotaAsync(long id, long quota, CancellationToken cancellationToken) =>
-        SendForTeamAsync(HttpMethod.Patch, $"admin/api/teams/{id}",
-            JsonContent.Create(new QuotaChangeRequest(quota), CliJsonContext.Default.QuotaChangeRequest), cancellationToken);
+    public Task<ApiAnswer<TeamView>> SetQuotaAsync(long id, long quota, CancellationToken cancellationToken)
+    {
+        var body = JsonContent.Create(new QuotaChangeRequest(quota), CliJsonContext.Default.QuotaChangeRequest);
+        return SendForTeamAsync(HttpMethod.Patch, $"admin/api/teams/{id}", body, cancellationToken);
+    }
 
     public Task<ApiAnswer<TeamView>> ResetAsync(long id, CancellationToken cancellationToken) =>
         SendForTeamAsync(HttpMethod.Post, $"admin/api/teams/{id}/reset", null, cancellationToken);
@@ -63,7 +67,7 @@ internal sealed class AdminApiClient : IDisposable
     public Task<string> DeleteAsync(long id, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, $"admin/api/teams/{id}", null, cancellationToken);
 
-    /// <summary>The team called <paramref name="name"/>: an exact match, else the only one that differs just in case.</summary>
+    /// <summary>The team with this name: an exact match, else the only one that differs just in case.</summary>
     public async Task<TeamView> FindAsync(string name, CancellationToken cancellationToken)
     {
         var teams = (await ListTeamsAsync(cancellationToken)).Value;
@@ -89,7 +93,8 @@ internal sealed class AdminApiClient : IDisposable
         return new ApiAnswer<TeamView>(Read(json, CliJsonContext.Default.TeamView), json);
     }
 
-    private async Task<string> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    private async Task<string> SendAsync(
+        HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         HttpResponseMessage response;
@@ -121,7 +126,8 @@ internal sealed class AdminApiClient : IDisposable
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
-            return new CliException(ExitCodes.Failure, $"TokenRouter at {BaseUrl} refused the admin password ({status}); " +
+            return new CliException(ExitCodes.Failure,
+                $"TokenRouter at {BaseUrl} refused the admin password ({status}); " +
                 $"it must match the server's ADMIN_PASSWORD (this command used {_passwordOrigin}).");
         }
 
@@ -184,5 +190,6 @@ internal sealed class AdminApiClient : IDisposable
     }
 
     private CliException Unreadable() =>
-        new(ExitCodes.Failure, $"{BaseUrl} answered with JSON this tokenrouter cannot read; is --url pointing at TokenRouter?");
+        new(ExitCodes.Failure,
+            $"{BaseUrl} answered with JSON this tokenrouter cannot read; is --url pointing at TokenRouter?");
 }

@@ -30,13 +30,15 @@ internal static class BackupCommand
             var settings = SettingsLoader.Load(source, requireProviderKey: false);
             var target = Path.GetFullPath(parse.GetValue(file)!);
             await BackupAsync(settings, target, parse.GetValue(force), cancellationToken);
-            context.Out.WriteLine($"Backed up {settings.DatabasePath} to {target} ({Display.Number(new FileInfo(target).Length)} bytes).");
+            var size = Display.Number(new FileInfo(target).Length);
+            context.Out.WriteLine($"Backed up {settings.DatabasePath} to {target} ({size} bytes).");
             return ExitCodes.Success;
         });
         return command;
     }
 
-    public static async Task BackupAsync(RouterSettings settings, string target, bool replace, CancellationToken cancellationToken)
+    public static async Task BackupAsync(
+        RouterSettings settings, string target, bool replace, CancellationToken cancellationToken)
     {
         if (!File.Exists(settings.DatabasePath))
         {
@@ -53,7 +55,8 @@ internal static class BackupCommand
         {
             if (!replace)
             {
-                throw new CliException(ExitCodes.Failure, $"{target} already exists; choose another FILE or pass --force.");
+                throw new CliException(
+                    ExitCodes.Failure, $"{target} already exists; choose another FILE or pass --force.");
             }
 
             File.Delete(target);

@@ -13,6 +13,9 @@ internal sealed record CliContext(
     IPromptConsole Prompt,
     Func<string, string?> Environment)
 {
+    /// <summary>A last word on the server's builder before it is built; tests add a log sink here.</summary>
+    public Action<WebApplicationBuilder>? ConfigureServer { get; init; }
+
     public static CliContext FromSystem() =>
         new(Console.Out, Console.Error, new SystemPromptConsole(), System.Environment.GetEnvironmentVariable);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using TokenRouter.Config;
 
 namespace TokenRouter.Cli;
@@ -29,7 +30,8 @@ internal static class RouterCommandLine
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, CliContext? context = null, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(
+        string[] args, CliContext? context = null, CancellationToken cancellationToken = default)
     {
         context ??= CliContext.FromSystem();
         var parse = Create(context).Parse(args);
@@ -83,7 +85,7 @@ internal static class RouterCommandLine
     private static string CommandPath(ParseResult parse)
     {
         var names = new List<string>();
-        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        for (CommandResult? result = parse.CommandResult; result is not null; result = result.Parent as CommandResult)
         {
             names.Insert(0, result.Parent is null ? "tokenrouter" : result.Command.Name);
         }

@@ -48,7 +48,10 @@ internal static class ServeCommand
 
     /// <summary>Starts the server and waits for shutdown; returns the process exit code.</summary>
     public static async Task<int> RunAsync(
-        string envFilePath, IReadOnlyList<SettingOverride> overrides, CliContext context, CancellationToken cancellationToken)
+        string envFilePath,
+        IReadOnlyList<SettingOverride> overrides,
+        CliContext context,
+        CancellationToken cancellationToken)
     {
         var source = SettingsSource.Open(envFilePath, context.Environment, overrides);
 
@@ -62,10 +65,14 @@ internal static class ServeCommand
             throw new CliException(ExitCodes.Failure, taken);
         }
 
+        // SQLite gives its -wal and -shm files the database file's mode, so this covers all three.
+        FileSecrecy.CreateOwnerOnly(settings.DatabasePath);
+
         WebApplication app;
         try
         {
-            app = await Program.StartServerAsync(settings, cancellationToken: cancellationToken);
+            app = await Program.StartServerAsync(
+                settings, cancellationToken: cancellationToken, configure: context.ConfigureServer);
         }
         catch (Exception e) when (ListenFailure.Describe(e, settings) is { } message)
         {

@@ -13,7 +13,8 @@ internal static class TeamCommand
 {
     private sealed record SharedOptions(Option<string?> Url, Option<string> EnvFile, Option<bool> Json);
 
-    private delegate Task TeamAction(ParseResult parse, AdminApiClient api, TeamPrinter print, CancellationToken cancellationToken);
+    private delegate Task TeamAction(
+        ParseResult parse, AdminApiClient api, TeamPrinter print, CancellationToken cancellationToken);
 
     public static Command Create(CliContext context)
     {
@@ -125,10 +126,12 @@ internal static class TeamCommand
 
         var url = parse.GetValue(shared.Url) is { } text
             ? SettingReader.ParseHttpUrl(text, asBase: true)
-                ?? throw new SettingsException($"--url must be an absolute http or https URL such as http://127.0.0.1:8000; got '{text}'.")
+                ?? throw new SettingsException(
+                    $"--url must be an absolute http or https URL such as http://127.0.0.1:8000; got '{text}'.")
             : port != 0
                 ? LocalUrl(host, port)
-                : throw new SettingsException($"{SettingKeys.Port} is 0 (the server picks a free port), so pass --url with its address.");
+                : throw new SettingsException(
+                    $"{SettingKeys.Port} is 0 (the server picks a free port), so pass --url with its address.");
         var passwordOrigin = source.Get(SettingKeys.AdminPassword)?.Origin
             ?? $"the default, as {SettingKeys.AdminPassword} is not set in {source.EnvFile.FullPath} or the environment";
         return new AdminApiClient(url, password, passwordOrigin);

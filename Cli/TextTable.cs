@@ -24,7 +24,8 @@ internal sealed class TextTable(params string[] headers)
         var widths = headers.Select((h, i) => _rows.Select(r => r[i].Length).Prepend(h.Length).Max()).ToArray();
         foreach (var row in _rows.Prepend(headers))
         {
-            var cells = row.Select((cell, i) => _rightAligned.Contains(i) ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]));
+            var cells = row.Select((cell, i) =>
+                _rightAligned.Contains(i) ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]));
             writer.WriteLine(string.Join("  ", cells).TrimEnd());
         }
     }

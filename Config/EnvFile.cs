@@ -20,7 +20,8 @@ internal sealed class EnvFile
     // Lines without their '\n'; a CRLF file keeps its '\r' on each line. The text ends with a
     // newline exactly when the last element is empty.
     private readonly List<string> _lines;
-    private readonly Dictionary<string, (int Line, string Value, bool Exported)> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Line, string Value, bool Exported)> _entries =
+        new(StringComparer.Ordinal);
     private readonly bool _crlf;
 
     private EnvFile(string path, bool exists, string text)
@@ -59,7 +60,7 @@ internal sealed class EnvFile
     public IEnumerable<string> Keys => _entries.Keys;
 
     /// <summary>Reads the file; a missing file reads as empty and is created by <see cref="Save"/>.</summary>
-    /// <exception cref="SettingsException">A line is neither a comment nor KEY=VALUE, or the file cannot be read.</exception>
+    /// <exception cref="SettingsException">The file cannot be read, or a line is neither a comment nor KEY=VALUE.</exception>
     public static EnvFile Load(string path)
     {
         var fullPath = Path.GetFullPath(path);

@@ -8,6 +8,30 @@ internal static class FileSecrecy
     private const UnixFileMode Exposed =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
 
+    /// <summary>Creates <paramref name="path"/> as an empty owner-only file unless it exists already.</summary>
+    public static void CreateOwnerOnly(string path)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, options);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Created by someone else in the meantime: theirs to keep as it is.
+        }
+    }
+
     /// <summary>
     /// A one-line warning when <paramref name="path"/> exists and other users may read or
     /// change it; null when it is private, missing, or the platform has no Unix modes.

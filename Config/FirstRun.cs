@@ -39,7 +39,8 @@ internal static class FirstRun
         envFile.Save();
 
         var access = created ? " (readable by you only)" : "";
-        console.Write($"Saved {SettingKeys.ProviderApiKey} and {SettingKeys.ProviderBaseUrl} to {envFile.FullPath}{access}.\n");
+        console.Write(
+            $"Saved {SettingKeys.ProviderApiKey} and {SettingKeys.ProviderBaseUrl} to {envFile.FullPath}{access}.\n");
         return true;
     }
 
@@ -62,7 +63,8 @@ internal static class FirstRun
             console.Write($"The key {problem}.\n");
         }
 
-        throw new SettingsException($"No provider API key was entered; {SettingKeys.ProviderApiKey} is required to start.");
+        throw new SettingsException(
+            $"No provider API key was entered; {SettingKeys.ProviderApiKey} is required to start.");
     }
 
     private static Uri AskBaseUrl(IPromptConsole console, SettingsSource source)

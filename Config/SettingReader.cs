@@ -70,7 +70,7 @@ internal sealed class SettingReader(SettingsSource source)
         }
     }
 
-    /// <summary>An http(s) URL; with <paramref name="asBase"/> its path is made to end in '/' so relative paths append.</summary>
+    /// <summary>An http(s) URL; a base URL's path is made to end in '/', so relative paths append to it.</summary>
     public Uri? HttpUrl(string key, Uri? fallback, bool asBase)
     {
         if (source.Get(key) is not { } value)
@@ -97,7 +97,7 @@ internal sealed class SettingReader(SettingsSource source)
         }
 
         var names = new List<string>();
-        foreach (var entry in value.Text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var entry in Entries(value.Text))
         {
             if (entry.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             {
@@ -123,7 +123,7 @@ internal sealed class SettingReader(SettingsSource source)
         }
 
         var addresses = new List<IPAddress>();
-        foreach (var entry in value.Text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var entry in Entries(value.Text))
         {
             // IPAddress.TryParse also takes shorthand like "10" (0.0.0.10); only full forms are meant here.
             var fullForm = entry.Contains(':', StringComparison.Ordinal) || entry.Count(c => c == '.') == 3;
@@ -176,7 +176,8 @@ internal sealed class SettingReader(SettingsSource source)
             || Uri.CheckHostName(host) == UriHostNameType.Dns;
         if (!valid)
         {
-            Fail(value, "an IP address or host name to listen on, such as 0.0.0.0 (every IPv4 address), :: or 127.0.0.1");
+            Fail(value,
+                "an IP address or host name to listen on, such as 0.0.0.0 (every IPv4 address), :: or 127.0.0.1");
             return fallback;
         }
 
@@ -231,6 +232,9 @@ internal sealed class SettingReader(SettingsSource source)
 
         return asBase ? new Uri(url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/") : url;
     }
+
+    private static string[] Entries(string list) =>
+        list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     private void Fail(SettingValue value, string expectation) =>
         _problems.Add($"{value.Origin} must be {expectation}; got '{Printable(value.Text)}'.");

@@ -30,13 +30,21 @@ internal static class SettingsLoader
             MaxRequestBodyBytes = MiB(read.Integer(
                 SettingKeys.MaxRequestBodyMb, (int)(defaults.MaxRequestBodyBytes / MiB(1)), min: 1, max: 4096)),
             UpstreamIdleTimeout = TimeSpan.FromSeconds(read.Integer(
-                SettingKeys.UpstreamIdleTimeoutSeconds, (int)defaults.UpstreamIdleTimeout.TotalSeconds, min: 1, max: 86_400)),
-            ForwardUnknownEndpoints = read.Boolean(SettingKeys.ForwardUnknownEndpoints, defaults.ForwardUnknownEndpoints),
+                SettingKeys.UpstreamIdleTimeoutSeconds,
+                (int)defaults.UpstreamIdleTimeout.TotalSeconds,
+                min: 1,
+                max: 86_400)),
+            ForwardUnknownEndpoints = read.Boolean(
+                SettingKeys.ForwardUnknownEndpoints, defaults.ForwardUnknownEndpoints),
             DefaultCompletionAllowance = read.Integer(
-                SettingKeys.DefaultCompletionAllowance, (int)defaults.DefaultCompletionAllowance, min: 1, max: 10_000_000),
+                SettingKeys.DefaultCompletionAllowance,
+                (int)defaults.DefaultCompletionAllowance,
+                min: 1,
+                max: 10_000_000),
             QuotaTimeZone = read.TimeZone(SettingKeys.QuotaTimeZone),
             AlertWebhookUrl = read.HttpUrl(SettingKeys.AlertWebhookUrl, fallback: null, asBase: false),
-            LogRetentionDays = read.Integer(SettingKeys.LogRetentionDays, defaults.LogRetentionDays, min: 0, max: 36_500),
+            LogRetentionDays = read.Integer(
+                SettingKeys.LogRetentionDays, defaults.LogRetentionDays, min: 0, max: 36_500),
             ShutdownGrace = TimeSpan.FromSeconds(read.Integer(
                 SettingKeys.ShutdownGraceSeconds, (int)defaults.ShutdownGrace.TotalSeconds, min: 0, max: 3600)),
             TrustedProxies = read.Addresses(SettingKeys.TrustedProxies),

@@ -18,7 +18,7 @@ internal sealed class SettingsSource(
 {
     public EnvFile EnvFile { get; } = envFile;
 
-    /// <summary>Reads the env file at <paramref name="envFilePath"/> and layers the environment and options over it.</summary>
+    /// <summary>Reads the env file and layers the environment and the options over it.</summary>
     /// <exception cref="SettingsException">The env file cannot be read or has a malformed line.</exception>
     public static SettingsSource Open(
         string envFilePath, Func<string, string?> environment, IReadOnlyList<SettingOverride>? overrides = null) =>

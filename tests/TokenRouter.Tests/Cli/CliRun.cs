@@ -10,12 +10,17 @@ internal static class CliRun
         string[] args,
         Dictionary<string, string>? environment = null,
         FakePromptConsole? console = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Action<WebApplicationBuilder>? configureServer = null)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         environment ??= [];
-        var context = new CliContext(output, error, console ?? new FakePromptConsole(interactive: false), key => environment.GetValueOrDefault(key));
+        var context = new CliContext(
+            output, error, console ?? new FakePromptConsole(interactive: false), key => environment.GetValueOrDefault(key))
+        {
+            ConfigureServer = configureServer,
+        };
         var exitCode = await RouterCommandLine.RunAsync(args, context, cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }

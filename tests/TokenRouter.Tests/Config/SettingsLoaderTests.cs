@@ -146,40 +146,64 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal("", settings.ProviderApiKey);
     }
 
+    private const string BaseUrl = "an absolute http or https URL such as https://api.openai.com/v1";
+    private const string Listen = "an IP address or host name to listen on, such as 0.0.0.0 (every IPv4 address), :: or 127.0.0.1";
+    private const string Zone = "an IANA time zone id such as UTC, Europe/Berlin or America/New_York that this system knows " +
+        "(Linux reads them from /usr/share/zoneinfo, the tzdata package)";
+
+    /// <summary>Key, bad value, and what the line says the key must be.</summary>
     public static TheoryData<string, string, string> BadValues() => new()
     {
-        { "PORT", "eighty", "PORT in {env} must be a whole number from 0 to 65535; got 'eighty'." },
-        { "PORT", "65536", "PORT in {env} must be a whole number from 0 to 65535; got '65536'." },
-        { "PORT", "-1", "PORT in {env} must be a whole number from 0 to 65535; got '-1'." },
-        { "PROVIDER_BASE_URL", "api.openai.com/v1", "PROVIDER_BASE_URL in {env} must be an absolute http or https URL such as https://api.openai.com/v1; got 'api.openai.com/v1'." },
-        { "PROVIDER_BASE_URL", "ftp://host/v1", "PROVIDER_BASE_URL in {env} must be an absolute http or https URL such as https://api.openai.com/v1; got 'ftp://host/v1'." },
-        { "PROVIDER_BASE_URL", "https://host/v1?key=1", "PROVIDER_BASE_URL in {env} must be an absolute http or https URL such as https://api.openai.com/v1; got 'https://host/v1?key=1'." },
-        { "ALLOWED_MODELS", "gpt-5,gpt 5", "ALLOWED_MODELS in {env} must be a comma-separated list of model names; 'gpt 5' contains a space or control character." },
-        { "HOST", "not a host", "HOST in {env} must be an IP address or host name to listen on, such as 0.0.0.0 (every IPv4 address), :: or 127.0.0.1; got 'not a host'." },
-        { "DATABASE_PATH", "/no/such/folder/x.db", "DATABASE_PATH in {env} must be a file path in an existing folder, but the folder /no/such/folder does not exist." },
-        { "MAX_REQUEST_BODY_MB", "0", "MAX_REQUEST_BODY_MB in {env} must be a whole number from 1 to 4096; got '0'." },
-        { "MAX_REQUEST_BODY_MB", "1.5", "MAX_REQUEST_BODY_MB in {env} must be a whole number from 1 to 4096; got '1.5'." },
-        { "UPSTREAM_IDLE_TIMEOUT_SECONDS", "0", "UPSTREAM_IDLE_TIMEOUT_SECONDS in {env} must be a whole number from 1 to 86400; got '0'." },
-        { "FORWARD_UNKNOWN_ENDPOINTS", "maybe", "FORWARD_UNKNOWN_ENDPOINTS in {env} must be true or false; got 'maybe'." },
-        { "DEFAULT_COMPLETION_ALLOWANCE", "lots", "DEFAULT_COMPLETION_ALLOWANCE in {env} must be a whole number from 1 to 10000000; got 'lots'." },
-        { "QUOTA_TIME_ZONE", "Mars/Olympus", "QUOTA_TIME_ZONE in {env} must be an IANA time zone id such as UTC, Europe/Berlin or America/New_York that this system knows (Linux reads them from /usr/share/zoneinfo, the tzdata package); got 'Mars/Olympus'." },
-        { "ALERT_WEBHOOK_URL", "hooks.example.com", "ALERT_WEBHOOK_URL in {env} must be an absolute http or https URL; got 'hooks.example.com'." },
-        { "LOG_RETENTION_DAYS", "-5", "LOG_RETENTION_DAYS in {env} must be a whole number from 0 to 36500; got '-5'." },
-        { "SHUTDOWN_GRACE_SECONDS", "3601", "SHUTDOWN_GRACE_SECONDS in {env} must be a whole number from 0 to 3600; got '3601'." },
-        { "TRUSTED_PROXIES", "10.0.0.1,10.0.0.0/8", "TRUSTED_PROXIES in {env} must be a comma-separated list of IP addresses such as 127.0.0.1,::1 (ranges are not supported); '10.0.0.0/8' is not one." },
-        { "TRUSTED_PROXIES", "10", "TRUSTED_PROXIES in {env} must be a comma-separated list of IP addresses such as 127.0.0.1,::1 (ranges are not supported); '10' is not one." },
+        { "PORT", "eighty", "a whole number from 0 to 65535" },
+        { "PORT", "65536", "a whole number from 0 to 65535" },
+        { "PORT", "-1", "a whole number from 0 to 65535" },
+        { "PROVIDER_BASE_URL", "api.openai.com/v1", BaseUrl },
+        { "PROVIDER_BASE_URL", "ftp://host/v1", BaseUrl },
+        { "PROVIDER_BASE_URL", "https://host/v1?key=1", BaseUrl },
+        { "HOST", "not a host", Listen },
+        { "MAX_REQUEST_BODY_MB", "0", "a whole number from 1 to 4096" },
+        { "MAX_REQUEST_BODY_MB", "1.5", "a whole number from 1 to 4096" },
+        { "UPSTREAM_IDLE_TIMEOUT_SECONDS", "0", "a whole number from 1 to 86400" },
+        { "FORWARD_UNKNOWN_ENDPOINTS", "maybe", "true or false" },
+        { "DEFAULT_COMPLETION_ALLOWANCE", "lots", "a whole number from 1 to 10000000" },
+        { "QUOTA_TIME_ZONE", "Mars/Olympus", Zone },
+        { "ALERT_WEBHOOK_URL", "hooks.example.com", "an absolute http or https URL" },
+        { "LOG_RETENTION_DAYS", "-5", "a whole number from 0 to 36500" },
+        { "SHUTDOWN_GRACE_SECONDS", "3601", "a whole number from 0 to 3600" },
     };
 
     [Theory]
     [MemberData(nameof(BadValues))]
-    public void Load_BadValue_OneLineNamingKeyOriginAndExpectation(string key, string value, string expected)
+    public void Load_BadValue_OneLineNamingKeyOriginAndExpectation(string key, string value, string expectation)
+    {
+        var source = Source($"PROVIDER_API_KEY=k\n{key}={value}\n");
+
+        var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(source));
+
+        Assert.Equal($"{key} in {_folder.File(".env")} must be {expectation}; got '{value}'.", Assert.Single(error.Problems));
+    }
+
+    /// <summary>Lists and paths say which entry or folder is wrong instead of echoing the whole value.</summary>
+    public static TheoryData<string, string, string> BadEntries() => new()
+    {
+        { "ALLOWED_MODELS", "gpt-5,gpt 5", "must be a comma-separated list of model names; 'gpt 5' contains a space or control character." },
+        { "TRUSTED_PROXIES", "10.0.0.1,10.0.0.0/8", "must be a comma-separated list of IP addresses such as 127.0.0.1,::1 " +
+            "(ranges are not supported); '10.0.0.0/8' is not one." },
+        { "TRUSTED_PROXIES", "10", "must be a comma-separated list of IP addresses such as 127.0.0.1,::1 " +
+            "(ranges are not supported); '10' is not one." },
+        { "DATABASE_PATH", "/no/such/folder/x.db", "must be a file path in an existing folder, but the folder /no/such/folder does not exist." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEntries))]
+    public void Load_BadListEntryOrPath_OneLineNamingTheEntry(string key, string value, string message)
     {
         var source = Source($"PROVIDER_API_KEY=k\n{key}={value}\n");
 
         var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(source));
 
         var problem = Assert.Single(error.Problems);
-        Assert.Equal(expected.Replace("{env}", _folder.File(".env")), problem);
+        Assert.Equal($"{key} in {_folder.File(".env")} {message}", problem);
         Assert.DoesNotContain('\n', problem);
     }
 
