@@ -190,8 +190,18 @@ public sealed class RouterServer : IAsyncDisposable
     /// <summary>The team's request log rows, newest first (all teams when null).</summary>
     internal async Task<IReadOnlyList<UsageRecord>> LogRowsAsync(long? teamId = null)
     {
-        var page = await Books.QueryLogsAsync(new LogQuery { TeamId = teamId, Limit = 10_000 }, CancellationToken.None);
-        return page.Items.Select(i => i.Record).ToList();
+        const int PageSize = 500;
+        var rows = new List<UsageRecord>();
+        while (true)
+        {
+            var query = new LogQuery { TeamId = teamId, Limit = PageSize, Offset = rows.Count };
+            var page = await Books.QueryLogsAsync(query, CancellationToken.None);
+            rows.AddRange(page.Items.Select(i => i.Record));
+            if (page.Items.Count < PageSize)
+            {
+                return rows;
+            }
+        }
     }
 
     /// <summary>Waits until the team has at least <paramref name="count"/> log rows (they are written after the response).</summary>
