@@ -9,10 +9,12 @@ namespace TokenRouter.Tests.Infrastructure;
 /// </summary>
 internal static class DefaultAnswers
 {
-    /// <summary>The bytes every default <c>/v1/audio/speech</c> answer carries: all 256 byte values, 4 times.</summary>
-    public static readonly byte[] SpeechBytes = [.. "ID3"u8, .. Enumerable.Range(0, 1024).Select(i => (byte)(i % 256))];
+    /// <summary>Every default <c>/v1/audio/speech</c> body: "ID3", then all 256 byte values 4 times.</summary>
+    public static readonly byte[] SpeechBytes =
+        [.. "ID3"u8, .. Enumerable.Range(0, 1024).Select(i => (byte)(i % 256))];
 
-    public static FakeResponse Answer(RecordedRequest request, FakeResponse overrides, FakeUpstreamDefaults defaults)
+    public static FakeResponse Answer(
+        RecordedRequest request, FakeResponse overrides, FakeUpstreamDefaults defaults)
     {
         var usage = overrides.Usage ?? defaults.Usage;
         var answer = new Answers(request, overrides, defaults, overrides.OmitUsage ? null : usage);
@@ -29,7 +31,8 @@ internal static class DefaultAnswers
             ("POST", "/audio/speech") => answer.Speech(),
             ("POST", "/audio/transcriptions") => answer.Transcription(),
             ("GET", "/models") => FakeResponse.Json(OpenAiPayloads.ModelList(defaults.Models)),
-            ("GET", _) when route.StartsWith("/models/", StringComparison.Ordinal) => Model(route["/models/".Length..], defaults),
+            ("GET", _) when route.StartsWith("/models/", StringComparison.Ordinal) =>
+                Model(route["/models/".Length..], defaults),
             _ => UnknownUrl(request),
         };
         return response with { Headers = [.. OpenAiHeaders(request), .. response.Headers] };
@@ -44,7 +47,8 @@ internal static class DefaultAnswers
     private static FakeResponse Model(string id, FakeUpstreamDefaults defaults) =>
         defaults.Models.FirstOrDefault(m => m == Uri.UnescapeDataString(id)) is { } model
             ? FakeResponse.Json(OpenAiPayloads.ModelObject(model))
-            : FakeResponse.Error(404, $"The model '{id}' does not exist", "invalid_request_error", "model_not_found", "model");
+            : FakeResponse.Error(
+                404, $"The model '{id}' does not exist", "invalid_request_error", "model_not_found", "model");
 
     private static IEnumerable<KeyValuePair<string, string>> OpenAiHeaders(RecordedRequest request)
     {
@@ -60,7 +64,8 @@ internal static class DefaultAnswers
     }
 
     /// <summary>The answers of one request, sharing its parsed body and the chosen usage.</summary>
-    private sealed class Answers(RecordedRequest request, FakeResponse overrides, FakeUpstreamDefaults defaults, FakeUsage? usage)
+    private sealed class Answers(
+        RecordedRequest request, FakeResponse overrides, FakeUpstreamDefaults defaults, FakeUsage? usage)
     {
         private readonly JsonObject? _body = request.Json as JsonObject;
         private readonly IReadOnlyList<string> _chunks = overrides.Chunks ?? defaults.Chunks;
@@ -153,7 +158,8 @@ internal static class DefaultAnswers
             };
             if (count == 0)
             {
-                return FakeResponse.Error(400, "'input' is a required property", "invalid_request_error", null, "input");
+                return FakeResponse.Error(
+                    400, "'input' is a required property", "invalid_request_error", null, "input");
             }
 
             var dimensions = (int?)Number("dimensions") ?? 8;
@@ -286,14 +292,15 @@ internal static class DefaultAnswers
             {
                 return FakeResponse.Error(
                     400,
-                    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your " +
-                    "HTTP library correctly. The OpenAI API expects a JSON payload.)",
+                    "We could not parse the JSON body of your request. (HINT: This likely means you " +
+                    "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
                     "invalid_request_error");
             }
 
             var needsModel = FakeUpstream.RouteKey(request.Path) != "/moderations";
             return needsModel && String("model") is null
-                ? FakeResponse.Error(400, "you must provide a model parameter", "invalid_request_error", null, "model")
+                ? FakeResponse.Error(
+                    400, "you must provide a model parameter", "invalid_request_error", null, "model")
                 : null;
         }
 

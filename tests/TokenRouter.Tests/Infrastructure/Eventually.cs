@@ -11,7 +11,10 @@ public static class Eventually
     /// <summary>The default limit: long enough for a busy machine, short enough to fail a hung test.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>Returns once <paramref name="condition"/> holds; throws a TimeoutException saying <paramref name="what"/> otherwise.</summary>
+    /// <summary>
+    /// Returns once <paramref name="condition"/> holds; otherwise throws a TimeoutException
+    /// that names <paramref name="what"/> was awaited.
+    /// </summary>
     public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
         var limit = timeout ?? DefaultTimeout;

@@ -34,7 +34,7 @@ public sealed record FakeResponse
     /// <summary>Silence before the status line and headers are sent.</summary>
     public TimeSpan DelayBeforeHeaders { get; init; }
 
-    /// <summary>When set, nothing is sent until this task completes (after <see cref="DelayBeforeHeaders"/>).</summary>
+    /// <summary>When set, nothing is sent until this task completes (after the delay).</summary>
     public Task? ReleaseSignal { get; init; }
 
     public string? ContentType { get; init; }
@@ -79,8 +79,9 @@ public sealed record FakeResponse
 
     public static FakeResponse Json(JsonNode json, int status = 200) => Json(json.ToJsonString(), status);
 
-    /// <summary>An error with OpenAI's body shape, e.g. <c>Error(429, "Rate limit", "requests", "rate_limit_exceeded")</c>.</summary>
-    public static FakeResponse Error(int status, string message, string type, string? code = null, string? param = null) =>
+    /// <summary>OpenAI's error shape: <c>Error(429, "Rate limit", "requests", "rate_limit_exceeded")</c>.</summary>
+    public static FakeResponse Error(
+        int status, string message, string type, string? code = null, string? param = null) =>
         Json(OpenAiPayloads.ErrorBody(message, type, code, param), status);
 
     public static FakeResponse Bytes(byte[] body, string contentType, int status = 200) => new()
@@ -90,10 +91,11 @@ public sealed record FakeResponse
         Body = body.ToArray(),
     };
 
-    public static FakeResponse Text(string text, string contentType = "text/plain; charset=utf-8", int status = 200) =>
+    public static FakeResponse Text(
+        string text, string contentType = "text/plain; charset=utf-8", int status = 200) =>
         Bytes(Encoding.UTF8.GetBytes(text), contentType, status);
 
-    /// <summary>A streamed answer that writes the script (content type text/event-stream unless changed).</summary>
+    /// <summary>A streamed answer that writes the script (as text/event-stream unless changed).</summary>
     public static FakeResponse Sse(SseScript script, int status = 200) => new()
     {
         Status = status,
@@ -116,12 +118,14 @@ public sealed record FakeResponse
 
     public FakeResponse WithStatus(int status) => this with { Status = status };
 
-    public FakeResponse WithHeader(string name, string value) => this with { Headers = [.. Headers, new(name, value)] };
+    public FakeResponse WithHeader(string name, string value) =>
+        this with { Headers = [.. Headers, new(name, value)] };
 
     public FakeResponse WithContentType(string contentType) => this with { ContentType = contentType };
 
     /// <summary>Waits this long before sending the status line and headers.</summary>
-    public FakeResponse WithDelay(TimeSpan delayBeforeHeaders) => this with { DelayBeforeHeaders = delayBeforeHeaders };
+    public FakeResponse WithDelay(TimeSpan delayBeforeHeaders) =>
+        this with { DelayBeforeHeaders = delayBeforeHeaders };
 
     /// <summary>
     /// Holds the answer until <paramref name="signal"/> completes, so a test can keep requests
@@ -137,14 +141,14 @@ public sealed record FakeResponse
 
     public FakeResponse WithChunkDelay(TimeSpan delay) => this with { ChunkDelay = delay };
 
-    /// <summary>Answers a stream request with plain JSON (false) or a plain request with a stream (true).</summary>
+    /// <summary>Answers a stream request with plain JSON (false), or a plain one with a stream (true).</summary>
     public FakeResponse WithStreaming(bool stream) => this with { ForceStreaming = stream };
 
     public FakeResponse WithUsageChunkAlways() => this with { AlwaysIncludeUsage = true };
 
     public FakeResponse WithoutUsage() => this with { OmitUsage = true };
 
-    /// <summary>Turns this response (default or factory) into the concrete one for <paramref name="request"/>.</summary>
+    /// <summary>Turns a default or factory response into the concrete one for the request.</summary>
     internal FakeResponse Resolve(RecordedRequest request, FakeUpstreamDefaults defaults)
     {
         if (Factory is not null)

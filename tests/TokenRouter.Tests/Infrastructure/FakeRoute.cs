@@ -15,7 +15,7 @@ public sealed class FakeRoute
         Key = key;
     }
 
-    /// <summary>The path below /v1 this route answers, e.g. <c>/chat/completions</c>, or <c>*</c> for every path.</summary>
+    /// <summary>The path below /v1 it answers, e.g. <c>/chat/completions</c>; <c>*</c> for every path.</summary>
     public string Key { get; }
 
     /// <summary>One-time answers not yet used.</summary>

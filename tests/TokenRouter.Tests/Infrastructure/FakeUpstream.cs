@@ -79,7 +79,7 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>The API root to configure as PROVIDER_BASE_URL, e.g. <c>http://127.0.0.1:41234/v1/</c>.</summary>
     public Uri BaseUrl => new(Origin, "v1/");
 
-    /// <summary>What unscripted answers say (usage, stream chunks, models); changes apply to the next request.</summary>
+    /// <summary>What unscripted answers say (usage, chunks, models), from the next request on.</summary>
     public FakeUpstreamDefaults Defaults { get; private set; } = new();
 
     /// <summary>
@@ -123,20 +123,23 @@ public sealed class FakeUpstream : IAsyncDisposable
         return upstream;
     }
 
-    /// <summary>The requests to one path (as for <see cref="On"/>: <c>chat/completions</c> or <c>/v1/chat/completions</c>).</summary>
+    /// <summary>The requests to one path, named as for <see cref="On"/>.</summary>
     public IReadOnlyList<RecordedRequest> RequestsTo(string path)
     {
         var key = NormalizeRoute(path);
         return Requests.Where(r => RouteKey(r.Path) == key).ToList();
     }
 
-    /// <summary>The script of one path below /v1: <c>"chat/completions"</c>, <c>"/v1/chat/completions"</c> or <c>"models/x"</c>.</summary>
+    /// <summary>
+    /// The script of one path below /v1, named <c>"chat/completions"</c>, <c>"/v1/chat/completions"</c>
+    /// or <c>"models/x"</c>.
+    /// </summary>
     public FakeRoute On(string path) => _routes.GetOrAdd(NormalizeRoute(path), key => new FakeRoute(key));
 
     /// <summary>A script for every path, used when the path's own script has nothing to say.</summary>
     public FakeRoute OnAny() => _routes.GetOrAdd("*", key => new FakeRoute(key));
 
-    /// <summary>Forgets requests and scripts and restores the defaults (not <see cref="RequiredApiKey"/>).</summary>
+    /// <summary>Forgets requests and scripts and restores the defaults; keeps <see cref="RequiredApiKey"/>.</summary>
     public void Reset()
     {
         _routes.Clear();
@@ -148,7 +151,8 @@ public sealed class FakeUpstream : IAsyncDisposable
     }
 
     /// <summary>Waits for a request that matches (any request when <paramref name="match"/> is null).</summary>
-    public Task<RecordedRequest> WaitForRequestAsync(Func<RecordedRequest, bool>? match = null, TimeSpan? timeout = null) =>
+    public Task<RecordedRequest> WaitForRequestAsync(
+        Func<RecordedRequest, bool>? match = null, TimeSpan? timeout = null) =>
         Eventually.ValueAsync(
             () => Requests.FirstOrDefault(r => match?.Invoke(r) ?? true),
             "a matching request at the fake upstream",
@@ -166,7 +170,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>The route a request path falls under: <c>/v1/chat/completions</c> → <c>/chat/completions</c>; null outside /v1.</summary>
+    /// <summary>A path's route: <c>/v1/chat/completions</c> → <c>/chat/completions</c>; null outside /v1.</summary>
     internal static string? RouteKey(string path) =>
         path.StartsWith("/v1/", StringComparison.Ordinal) ? path[3..] : null;
 
@@ -179,11 +183,13 @@ public sealed class FakeUpstream : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _activeRequests);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(
+            context.RequestAborted, _stopping.Token);
         var record = await RecordAsync(context, cancel.Token);
         try
         {
-            using var aborted = context.RequestAborted.Register(static r => ((RecordedRequest)r!).MarkClientAborted(), record);
+            using var aborted = context.RequestAborted.Register(
+                static r => ((RecordedRequest)r!).MarkClientAborted(), record);
             var response = Choose(record).Resolve(record, Defaults);
             await AnswerAsync(context, record, response, cancel.Token);
         }
@@ -242,7 +248,8 @@ public sealed class FakeUpstream : IAsyncDisposable
     }
 
     /// <summary>Parses a form body from the recorded bytes, so the raw bytes stay exactly as sent.</summary>
-    private static async Task ReadFormAsync(HttpContext context, RecordedRequest record, CancellationToken cancellationToken)
+    private static async Task ReadFormAsync(
+        HttpContext context, RecordedRequest record, CancellationToken cancellationToken)
     {
         context.Request.Body = new MemoryStream(record.Body);
         try
@@ -271,7 +278,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             return FakeResponse.Error(
                 401,
-                "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+                "Incorrect API key provided.",
                 "invalid_request_error",
                 "invalid_api_key");
         }
@@ -313,7 +320,8 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
 
         record.ResponseStatus = http.StatusCode;
-        record.ResponseHeaders = http.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        record.ResponseHeaders = http.Headers.ToDictionary(
+            h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
 
         if (response.Stream is { } script)
         {

@@ -12,7 +12,7 @@ public sealed record FakeUsage(long Prompt, long Completion)
     /// <summary>Reported in <c>prompt_tokens_details.cached_tokens</c>; part of <see cref="Prompt"/>.</summary>
     public long Cached { get; init; }
 
-    /// <summary>Reported in <c>completion_tokens_details.reasoning_tokens</c>; part of <see cref="Completion"/>.</summary>
+    /// <summary>Reported as <c>completion_tokens_details.reasoning_tokens</c>; part of the completion.</summary>
     public long Reasoning { get; init; }
 
     public long TotalTokens => Total ?? Prompt + Completion;

@@ -32,7 +32,7 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
     /// <summary>True when <paramref name="text"/> appears anywhere in <see cref="AllText"/> (ordinal).</summary>
     public bool Contains(string text) => Lines.Any(l => l.FullText.Contains(text, StringComparison.Ordinal));
 
-    /// <summary>Lines whose category starts with <paramref name="categoryPrefix"/> (e.g. <c>TokenRouter.Proxy</c>).</summary>
+    /// <summary>Lines whose category starts with the prefix, e.g. <c>TokenRouter.Proxy</c>.</summary>
     public IReadOnlyList<LogLine> From(string categoryPrefix) =>
         Lines.Where(l => l.Category.StartsWith(categoryPrefix, StringComparison.Ordinal)).ToList();
 
@@ -72,7 +72,11 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
         public void Log<TState>(
-            LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             var values = new List<KeyValuePair<string, string?>>();
             if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
@@ -126,7 +130,7 @@ public sealed record LogLine(
     IReadOnlyList<string> Scopes,
     string? Exception)
 {
-    /// <summary>The structured value named <paramref name="name"/> (e.g. a [LoggerMessage] parameter), or null.</summary>
+    /// <summary>The structured value of that name (e.g. a [LoggerMessage] parameter), or null.</summary>
     public string? Value(string name) => Values.FirstOrDefault(v => v.Key == name).Value;
 
     /// <summary>Everything about the line as text: what any sink could have written.</summary>

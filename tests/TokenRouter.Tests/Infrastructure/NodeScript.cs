@@ -36,8 +36,9 @@ public static class NodeScript
         if (!File.Exists(Path.Combine(ScriptsDirectory, "node_modules", "openai", "package.json")))
         {
             throw new InvalidOperationException(
-                $"The npm dependencies of the JS end-to-end tests are not installed ({ScriptsDirectory}/node_modules/openai " +
-                "is missing). Run `npm ci --prefix tests/js` from the repository root first; .ci/run does.");
+                "The npm dependencies of the JS end-to-end tests are not installed " +
+                $"({ScriptsDirectory}/node_modules/openai is missing). " +
+                "Run `npm ci --prefix tests/js` from the repository root first; .ci/run does.");
         }
 
         var start = new ProcessStartInfo("node", [script])
@@ -50,7 +51,8 @@ public static class NodeScript
 
         // The scripts take their settings from these variables only; an OPENAI_* variable of the
         // machine must not change where they connect.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("OPENAI_", StringComparison.Ordinal)).ToList())
+        var inherited = start.Environment.Keys.Where(k => k.StartsWith("OPENAI_", StringComparison.Ordinal));
+        foreach (var name in inherited.ToList())
         {
             start.Environment.Remove(name);
         }
@@ -79,9 +81,13 @@ public static class NodeScript
         return new NodeResult(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Runs a script against a TokenRouter (or any OpenAI-compatible server) at <paramref name="baseUrl"/>.</summary>
+    /// <summary>Runs a script against a TokenRouter (or any OpenAI-compatible server) at its root URL.</summary>
     public static Task<NodeResult> RunAsync(
-        string scriptFile, string baseUrl, string token, IReadOnlyDictionary<string, string>? extra = null, TimeSpan? timeout = null)
+        string scriptFile,
+        string baseUrl,
+        string token,
+        IReadOnlyDictionary<string, string>? extra = null,
+        TimeSpan? timeout = null)
     {
         var environment = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
         {
@@ -99,7 +105,8 @@ public static class NodeScript
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException("`node` is not on PATH; the JS end-to-end tests need Node.js 20 or later.", e);
+            throw new InvalidOperationException(
+                "`node` is not on PATH; the JS end-to-end tests need Node.js 20 or later.", e);
         }
     }
 
@@ -126,9 +133,9 @@ public sealed record NodeResult(int ExitCode, string Stdout, string Stderr)
     {
         get
         {
-            var last = Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-            return (last is null ? null : JsonNode.Parse(last))
-                ?? throw new InvalidOperationException($"The script printed no JSON. stdout: {Stdout} stderr: {Stderr}");
+            var lines = Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return (lines.Length == 0 ? null : JsonNode.Parse(lines[^1]))
+                ?? throw new InvalidOperationException($"The script printed no JSON. {this}");
         }
     }
 

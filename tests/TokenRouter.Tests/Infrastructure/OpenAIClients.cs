@@ -21,7 +21,7 @@ public static class OpenAIClients
     /// <summary>The SDK's default network timeout, kept unless a test asks for a shorter one.</summary>
     public static readonly TimeSpan DefaultNetworkTimeout = TimeSpan.FromSeconds(100);
 
-    /// <summary>Options for a server at <paramref name="baseUrl"/> (its root, e.g. <c>http://127.0.0.1:5000</c>).</summary>
+    /// <summary>Options for a server at <paramref name="baseUrl"/>, its root: <c>http://127.0.0.1:5000</c>.</summary>
     public static OpenAIClientOptions Options(string baseUrl, TimeSpan? networkTimeout = null) => new()
     {
         Endpoint = new Uri(baseUrl.TrimEnd('/') + "/v1"),
@@ -40,7 +40,10 @@ public static class OpenAIClients
         Client(router, token, networkTimeout).GetChatClient(model);
 
     public static EmbeddingClient Embeddings(
-        RouterServer router, string token, string model = "text-embedding-3-small", TimeSpan? networkTimeout = null) =>
+        RouterServer router,
+        string token,
+        string model = "text-embedding-3-small",
+        TimeSpan? networkTimeout = null) =>
         Client(router, token, networkTimeout).GetEmbeddingClient(model);
 
 #pragma warning disable OPENAI001 // The Responses client is marked experimental in the SDK.
@@ -52,13 +55,17 @@ public static class OpenAIClients
         Client(router, token, networkTimeout).GetOpenAIModelClient();
 
     public static ModerationClient Moderations(
-        RouterServer router, string token, string model = "omni-moderation-latest", TimeSpan? networkTimeout = null) =>
+        RouterServer router,
+        string token,
+        string model = "omni-moderation-latest",
+        TimeSpan? networkTimeout = null) =>
         Client(router, token, networkTimeout).GetModerationClient(model);
 
     public static ImageClient Images(
         RouterServer router, string token, string model = "gpt-image-1", TimeSpan? networkTimeout = null) =>
         Client(router, token, networkTimeout).GetImageClient(model);
 
-    public static AudioClient Audio(RouterServer router, string token, string model, TimeSpan? networkTimeout = null) =>
+    public static AudioClient Audio(
+        RouterServer router, string token, string model, TimeSpan? networkTimeout = null) =>
         Client(router, token, networkTimeout).GetAudioClient(model);
 }

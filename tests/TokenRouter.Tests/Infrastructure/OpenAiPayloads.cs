@@ -51,7 +51,7 @@ public static class OpenAiPayloads
         ["total_tokens"] = usage.TotalTokens,
     };
 
-    /// <summary>A non-streaming <c>chat.completion</c> with <paramref name="choices"/> identical choices.</summary>
+    /// <summary>A non-streaming <c>chat.completion</c> with that many identical choices.</summary>
     public static string ChatCompletion(
         string model, string content, FakeUsage? usage, string id = "chatcmpl-fake", int choices = 1)
     {
@@ -128,7 +128,8 @@ public static class OpenAiPayloads
     }
 
     /// <summary>A content chunk: <c>delta: {"content": CONTENT}</c>.</summary>
-    public static string ChatChunk(string model, string content, string id = "chatcmpl-fake", bool usageNull = false) =>
+    public static string ChatChunk(
+        string model, string content, string id = "chatcmpl-fake", bool usageNull = false) =>
         ChatChunkWithDelta(model, new JsonObject { ["content"] = content }, null, id, usageNull);
 
     /// <summary>The first chunk of a chat stream: the role and empty content.</summary>
@@ -145,7 +146,7 @@ public static class OpenAiPayloads
         string model, string finishReason = "stop", string id = "chatcmpl-fake", bool usageNull = false) =>
         ChatChunkWithDelta(model, [], finishReason, id, usageNull);
 
-    /// <summary>The extra chunk sent for <c>stream_options.include_usage</c>: <c>choices: []</c> and the usage.</summary>
+    /// <summary>The chunk sent for <c>stream_options.include_usage</c>: <c>choices: []</c> and the usage.</summary>
     public static string ChatUsageChunk(string model, FakeUsage usage, string id = "chatcmpl-fake") =>
         new JsonObject
         {
@@ -243,7 +244,7 @@ public static class OpenAiPayloads
     public static float[] EmbeddingVector(int index, int dimensions) =>
         Enumerable.Range(0, dimensions).Select(d => (index + 1) * 0.01f + d * 0.001f).ToArray();
 
-    /// <summary>A Responses API <c>response</c> object, finished or (with <paramref name="usage"/> null) in progress.</summary>
+    /// <summary>A Responses API <c>response</c> object: finished, or in progress when usage is null.</summary>
     public static JsonObject Response(string model, string? text, FakeUsage? usage, string id = "resp_fake")
     {
         var output = new JsonArray();
@@ -331,7 +332,12 @@ public static class OpenAiPayloads
             ["item_id"] = itemId,
             ["output_index"] = 0,
             ["content_index"] = 0,
-            ["part"] = new JsonObject { ["type"] = "output_text", ["text"] = "", ["annotations"] = new JsonArray() },
+            ["part"] = new JsonObject
+            {
+                ["type"] = "output_text",
+                ["text"] = "",
+                ["annotations"] = new JsonArray(),
+            },
         });
         foreach (var chunk in chunks)
         {
@@ -407,7 +413,7 @@ public static class OpenAiPayloads
     public static readonly byte[] TinyPng = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
 
-    /// <summary>An images response with <paramref name="count"/> images, as base64 or URL, with usage when given.</summary>
+    /// <summary>An images response: that many images, as base64 or URL, and the usage when given.</summary>
     public static string Images(int count, bool base64, FakeUsage? usage)
     {
         var data = new JsonArray();

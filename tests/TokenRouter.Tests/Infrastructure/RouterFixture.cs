@@ -29,11 +29,11 @@ public class RouterFixture : IAsyncLifetime, IAsyncDisposable
         _clock = clock;
     }
 
-    public FakeUpstream Upstream => _upstream ?? throw new InvalidOperationException("The fixture has not started.");
+    public FakeUpstream Upstream => _upstream ?? throw NotStarted();
 
-    public RouterServer Router => _router ?? throw new InvalidOperationException("The fixture has not started.");
+    public RouterServer Router => _router ?? throw NotStarted();
 
-    /// <summary>Starts a fake upstream and a router; <paramref name="configure"/> changes the router's settings.</summary>
+    /// <summary>Starts a fake upstream and a router; <paramref name="configure"/> edits the settings.</summary>
     internal static async Task<RouterFixture> StartAsync(
         Func<RouterSettings, RouterSettings>? configure = null, TimeProvider? clock = null)
     {
@@ -79,4 +79,6 @@ public class RouterFixture : IAsyncLifetime, IAsyncDisposable
 
         GC.SuppressFinalize(this);
     }
+
+    private static InvalidOperationException NotStarted() => new("The fixture has not started.");
 }

@@ -20,10 +20,10 @@ namespace TokenRouter.Tests.Infrastructure;
 /// </summary>
 public sealed class RouterServer : IAsyncDisposable
 {
-    /// <summary>The provider key the router is configured with; the upstream must only ever see this one.</summary>
+    /// <summary>The router's provider key: the only credential the upstream may ever see.</summary>
     public const string ProviderApiKey = "sk-provider-secret-key";
 
-    /// <summary>The admin password (not the default, so no default-password warning unless a test sets it).</summary>
+    /// <summary>The admin password; not the default one, so there is no default-password warning.</summary>
     public const string AdminPassword = "router-admin-test-password";
 
     /// <summary>ALLOWED_MODELS in the configured spelling.</summary>
@@ -51,7 +51,7 @@ public sealed class RouterServer : IAsyncDisposable
     /// <summary>The OpenAI-compatible API root, <c>BaseUrl/v1/</c>.</summary>
     public Uri ApiUrl => new(BaseUrl + "/v1/");
 
-    /// <summary>A client without credentials, based at <see cref="BaseUrl"/> (use relative paths like <c>v1/models</c>).</summary>
+    /// <summary>A client without credentials, based at the root: use paths like <c>v1/models</c>.</summary>
     public HttpClient Http { get; }
 
     /// <summary>Every line the app logged, from before it started listening.</summary>
@@ -80,7 +80,8 @@ public sealed class RouterServer : IAsyncDisposable
         TimeProvider? clock = null,
         CancellationToken cancellationToken = default)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "tokenrouter-tests", Guid.NewGuid().ToString("N")[..12]);
+        var dataDirectory = Path.Combine(
+            Path.GetTempPath(), "tokenrouter-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dataDirectory);
         var settings = new RouterSettings
         {
@@ -130,25 +131,30 @@ public sealed class RouterServer : IAsyncDisposable
     public HttpClient CreateAdminClient() => CreateClient(Settings.AdminPassword);
 
     /// <summary>Creates a team through the admin API (<c>POST /admin/api/teams</c>), as the CLI would.</summary>
-    public async Task<TestTeam> CreateTeamAsync(string name, long quota, CancellationToken cancellationToken = default)
+    public async Task<TestTeam> CreateTeamAsync(
+        string name, long quota, CancellationToken cancellationToken = default)
     {
         using var admin = CreateAdminClient();
-        using var response = await admin.PostAsJsonAsync("admin/api/teams", new { name, quota }, cancellationToken);
+        using var response = await admin.PostAsJsonAsync(
+            "admin/api/teams", new { name, quota }, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if ((int)response.StatusCode != 201)
         {
-            throw new InvalidOperationException($"POST /admin/api/teams answered {(int)response.StatusCode}: {text}");
+            throw new InvalidOperationException(
+                $"POST /admin/api/teams answered {(int)response.StatusCode}: {text}");
         }
 
         var body = JsonNode.Parse(text)!;
-        return new TestTeam(body["id"]!.GetValue<long>(), body["token"]!.GetValue<string>()) { Name = name, Quota = quota };
+        var id = body["id"]!.GetValue<long>();
+        return new TestTeam(id, body["token"]!.GetValue<string>()) { Name = name, Quota = quota };
     }
 
     /// <summary>
     /// Creates a team straight in the books and the in-memory directory, without the admin
     /// API: what proxy tests use, so they do not depend on it.
     /// </summary>
-    public async Task<TestTeam> CreateTeamDirectAsync(string name, long quota, CancellationToken cancellationToken = default)
+    public async Task<TestTeam> CreateTeamDirectAsync(
+        string name, long quota, CancellationToken cancellationToken = default)
     {
         var token = TeamTokens.Generate();
         var team = await Books.CreateTeamAsync(
@@ -164,7 +170,7 @@ public sealed class RouterServer : IAsyncDisposable
     /// </summary>
     public async Task SeedUsageAsync(long teamId, long tokens)
     {
-        var account = Teams.Find(teamId) ?? throw new InvalidOperationException($"No team {teamId} in the directory.");
+        var account = Account(teamId);
         var record = new UsageRecord
         {
             RequestId = "seed-" + Guid.NewGuid().ToString("N"),
@@ -180,9 +186,11 @@ public sealed class RouterServer : IAsyncDisposable
         await Books.ChargeAsync(record, () => account.Settle(0, tokens));
     }
 
-    /// <summary>The team's used tokens as the in-memory ledger has them (what the next request is checked against).</summary>
-    public long UsedTokens(long teamId) =>
-        (Teams.Find(teamId) ?? throw new InvalidOperationException($"No team {teamId} in the directory.")).Team.Used;
+    /// <summary>The team's used tokens in the in-memory ledger: what the next request is checked against.</summary>
+    public long UsedTokens(long teamId) => Account(teamId).Team.Used;
+
+    internal TeamAccount Account(long teamId) =>
+        Teams.Find(teamId) ?? throw new InvalidOperationException($"No team {teamId} in the directory.");
 
     /// <summary>The team as stored in the database.</summary>
     internal Task<Team?> GetStoredTeamAsync(long teamId) => Books.GetTeamAsync(teamId, CancellationToken.None);
@@ -190,21 +198,23 @@ public sealed class RouterServer : IAsyncDisposable
     /// <summary>The team's request log rows, newest first (all teams when null).</summary>
     internal async Task<IReadOnlyList<UsageRecord>> LogRowsAsync(long? teamId = null)
     {
+        const int PageSize = 500;
         var rows = new List<UsageRecord>();
         while (true)
         {
-            var query = new LogQuery { TeamId = teamId, Limit = 1000, Offset = rows.Count };
+            var query = new LogQuery { TeamId = teamId, Limit = PageSize, Offset = rows.Count };
             var page = await Books.QueryLogsAsync(query, CancellationToken.None);
             rows.AddRange(page.Items.Select(i => i.Record));
-            if (page.Items.Count == 0 || rows.Count >= page.Total)
+            if (page.Items.Count < PageSize)
             {
                 return rows;
             }
         }
     }
 
-    /// <summary>Waits until the team has at least <paramref name="count"/> log rows (they are written after the response).</summary>
-    internal async Task<IReadOnlyList<UsageRecord>> WaitForLogRowsAsync(long? teamId, int count, TimeSpan? timeout = null)
+    /// <summary>Waits for at least <paramref name="count"/> log rows: they are written after the response.</summary>
+    internal async Task<IReadOnlyList<UsageRecord>> WaitForLogRowsAsync(
+        long? teamId, int count, TimeSpan? timeout = null)
     {
         IReadOnlyList<UsageRecord> rows = [];
         var limit = DateTime.UtcNow + (timeout ?? Eventually.DefaultTimeout);

@@ -20,7 +20,7 @@ public sealed class SseReader(Stream stream)
     private bool _lastWasCr;
     private bool _ended;
 
-    /// <summary>True when the stream ended in the middle of an event (its fields are dropped, as the spec says).</summary>
+    /// <summary>True when the stream ended inside an event (whose fields are dropped, as the spec says).</summary>
     public bool EndedMidEvent { get; private set; }
 
     /// <summary>Every raw byte read so far.</summary>
@@ -108,7 +108,8 @@ public sealed class SseReader(Stream stream)
         private string? _id;
         private int? _retry;
 
-        public bool HasContent => _data.Count > 0 || _comments.Count > 0 || _name is not null || _id is not null || _retry is not null;
+        public bool HasContent =>
+            _data.Count > 0 || _comments.Count > 0 || _name is not null || _id is not null || _retry is not null;
 
         public SseEvent? Field(string line)
         {
@@ -152,7 +153,8 @@ public sealed class SseReader(Stream stream)
                 return null;
             }
 
-            var ready = new SseEvent(_name, _data.Count > 0 ? string.Join('\n', _data) : null, _id, _retry, [.. _comments]);
+            var data = _data.Count > 0 ? string.Join('\n', _data) : null;
+            var ready = new SseEvent(_name, data, _id, _retry, [.. _comments]);
             _data.Clear();
             _comments.Clear();
             _name = null;

@@ -47,7 +47,7 @@ public sealed class SseScript
     /// <summary>One write of the UTF-8 bytes of <paramref name="text"/>, line endings untouched.</summary>
     public SseScript Raw(string text) => Raw(Encoding.UTF8.GetBytes(text));
 
-    /// <summary>Writes the bytes cut at the given offsets: <c>RawSplit(b, 3, 7)</c> writes b[..3], b[3..7], b[7..].</summary>
+    /// <summary>Cuts the bytes at the offsets: <c>RawSplit(b, 3, 7)</c> writes b[..3], b[3..7], b[7..].</summary>
     public SseScript RawSplit(byte[] bytes, params int[] offsets)
     {
         var start = 0;
@@ -55,7 +55,8 @@ public sealed class SseScript
         {
             if (offset <= start || offset >= bytes.Length)
             {
-                throw new ArgumentOutOfRangeException(nameof(offsets), offset, "Cuts must be inside the bytes, ascending.");
+                throw new ArgumentOutOfRangeException(
+                    nameof(offsets), offset, "Cuts must be inside the bytes, ascending.");
             }
 
             Raw(bytes[start..offset]);
@@ -65,7 +66,8 @@ public sealed class SseScript
         return Raw(bytes[start..]);
     }
 
-    public SseScript RawSplit(string text, params int[] byteOffsets) => RawSplit(Encoding.UTF8.GetBytes(text), byteOffsets);
+    public SseScript RawSplit(string text, params int[] byteOffsets) =>
+        RawSplit(Encoding.UTF8.GetBytes(text), byteOffsets);
 
     /// <summary>Writes the bytes in pieces of <paramref name="size"/> bytes (the last may be shorter).</summary>
     public SseScript RawInPieces(byte[] bytes, int size)
@@ -84,12 +86,13 @@ public sealed class SseScript
     /// <summary>One event: <c>data: PAYLOAD</c> plus a blank line, with the chosen line ending.</summary>
     public SseScript Data(string payload, string newline = "\n") => Raw($"data: {payload}{newline}{newline}");
 
-    /// <summary>One named event: <c>event: NAME</c>, <c>data: PAYLOAD</c>, blank line (as the Responses API streams).</summary>
+    /// <summary>A named event: <c>event: NAME</c>, <c>data: PAYLOAD</c>, blank line (the Responses API).</summary>
     public SseScript Event(string name, string payload, string newline = "\n") =>
         Raw($"event: {name}{newline}data: {payload}{newline}{newline}");
 
     /// <summary>A comment line (<c>: TEXT</c>) and a blank line, as providers send to keep a stream alive.</summary>
-    public SseScript Comment(string text = "keep-alive", string newline = "\n") => Raw($": {text}{newline}{newline}");
+    public SseScript Comment(string text = "keep-alive", string newline = "\n") =>
+        Raw($": {text}{newline}{newline}");
 
     /// <summary>The closing <c>data: [DONE]</c> event of the chat and completions streams.</summary>
     public SseScript Done(string newline = "\n") => Data("[DONE]", newline);
@@ -133,7 +136,8 @@ public sealed class SseScript
     }
 
     /// <summary>Each write of the script as text (for asserting event by event).</summary>
-    public IReadOnlyList<string> Writes => _steps.OfType<SseStep.Write>().Select(w => Encoding.UTF8.GetString(w.Bytes)).ToList();
+    public IReadOnlyList<string> Writes =>
+        _steps.OfType<SseStep.Write>().Select(w => Encoding.UTF8.GetString(w.Bytes)).ToList();
 }
 
 /// <summary>One step of an <see cref="SseScript"/>.</summary>

@@ -31,8 +31,9 @@ public sealed class FakeUpstreamSdkTests : IAsyncLifetime
     public async Task Chat_NonStreaming_SdkReadsTextAndUsage()
     {
         _upstream.Defaults.Usage = new FakeUsage(20, 30);
+        var chat = _client.GetChatClient("gpt-4o-mini");
 
-        ChatCompletion completion = await _client.GetChatClient("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("hi")]);
+        ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage("hi")]);
 
         Assert.Equal("Hello from the fake upstream.", completion.Content[0].Text);
         Assert.Equal(50, completion.Usage.TotalTokenCount);
@@ -46,7 +47,9 @@ public sealed class FakeUpstreamSdkTests : IAsyncLifetime
         var text = "";
         ChatTokenUsage? usage = null;
 
-        await foreach (var update in _client.GetChatClient("gpt-4o-mini").CompleteChatStreamingAsync([new UserChatMessage("hi")]))
+        var chat = _client.GetChatClient("gpt-4o-mini");
+
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("hi")]))
         {
             text += string.Concat(update.ContentUpdate.Select(p => p.Text));
             usage ??= update.Usage;
@@ -61,7 +64,8 @@ public sealed class FakeUpstreamSdkTests : IAsyncLifetime
     [Fact]
     public async Task Chat_UpstreamError_SdkRaisesClientResultExceptionWithStatus()
     {
-        _upstream.On("chat/completions").Once(FakeResponse.Error(429, "Rate limit reached", "requests", "rate_limit_exceeded"));
+        _upstream.On("chat/completions")
+            .Once(FakeResponse.Error(429, "Rate limit reached", "requests", "rate_limit_exceeded"));
 
         var error = await Assert.ThrowsAsync<ClientResultException>(
             () => _client.GetChatClient("gpt-4o-mini").CompleteChatAsync([new UserChatMessage("hi")]));
@@ -85,7 +89,9 @@ public sealed class FakeUpstreamSdkTests : IAsyncLifetime
     [Fact]
     public async Task Embeddings_SdkDecodesTheVectors()
     {
-        OpenAIEmbedding embedding = await _client.GetEmbeddingClient("text-embedding-3-small").GenerateEmbeddingAsync("hello");
+        var embeddings = _client.GetEmbeddingClient("text-embedding-3-small");
+
+        OpenAIEmbedding embedding = await embeddings.GenerateEmbeddingAsync("hello");
 
         Assert.Equal(OpenAiPayloads.EmbeddingVector(0, 8), embedding.ToFloats().ToArray());
     }
@@ -145,7 +151,9 @@ public sealed class FakeUpstreamSdkTests : IAsyncLifetime
     [Fact]
     public async Task Speech_SdkReadsTheBinaryBody()
     {
-        BinaryData audio = await _client.GetAudioClient("gpt-4o-mini-tts").GenerateSpeechAsync("hi", GeneratedSpeechVoice.Alloy);
+        var speech = _client.GetAudioClient("gpt-4o-mini-tts");
+
+        BinaryData audio = await speech.GenerateSpeechAsync("hi", GeneratedSpeechVoice.Alloy);
 
         Assert.Equal(FakeUpstream.SpeechBytes, audio.ToArray());
     }
@@ -154,8 +162,9 @@ public sealed class FakeUpstreamSdkTests : IAsyncLifetime
     public async Task Transcription_SdkSendsMultipartAndReadsTheText()
     {
         using var clip = new MemoryStream([1, 2, 3, 4, 5]);
+        var audio = _client.GetAudioClient("gpt-4o-transcribe");
 
-        AudioTranscription transcription = await _client.GetAudioClient("gpt-4o-transcribe").TranscribeAudioAsync(clip, "clip.wav");
+        AudioTranscription transcription = await audio.TranscribeAudioAsync(clip, "clip.wav");
 
         Assert.Equal("Hello from the fake upstream.", transcription.Text);
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, _upstream.LastRequest.FormFiles.Single().Content);

@@ -6,6 +6,8 @@ namespace TokenRouter.Tests.Infrastructure.Tests;
 
 public sealed class FakeUpstreamTests : IAsyncLifetime
 {
+    private const string StreamingChat = """{"model":"gpt-4o-mini","stream":true,"messages":[]}""";
+
     private FakeUpstream _upstream = null!;
     private HttpClient _client = null!;
 
@@ -24,6 +26,9 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private Task<HttpResponseMessage> PostAsync(string path, string json) => _client.PostAsync(path, Json(json));
+
+    private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response) =>
+        (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"];
 
     [Fact]
     public void StartAsync_BindsLoopbackWithV1BaseUrl()
@@ -53,7 +58,8 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
         Assert.Equal(6, (long)body["usage"]!["completion_tokens_details"]!["reasoning_tokens"]!);
         Assert.StartsWith("req_", response.Headers.GetValues("x-request-id").Single());
         Assert.Equal("9999", response.Headers.GetValues("x-ratelimit-remaining-requests").Single());
-        Assert.Equal(response.Headers.GetValues("x-request-id").Single(), _upstream.LastRequest.ResponseHeader("x-request-id"));
+        var requestId = response.Headers.GetValues("x-request-id").Single();
+        Assert.Equal(requestId, _upstream.LastRequest.ResponseHeader("x-request-id"));
         Assert.Equal(200, _upstream.LastRequest.ResponseStatus);
     }
 
@@ -70,7 +76,7 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task ChatCompletions_StreamWithoutIncludeUsage_SendsNoUsageAndEndsWithDone()
     {
-        using var response = await PostAsync("chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[]}""");
+        using var response = await PostAsync("chat/completions", StreamingChat);
         var events = SseReader.Parse(await response.Content.ReadAsByteArrayAsync());
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
@@ -131,7 +137,8 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
         Assert.Equal(9, (long)usage["input_tokens"]!);
         Assert.Equal(4, (long)usage["output_tokens"]!);
         Assert.Equal(13, (long)usage["total_tokens"]!);
-        var text = string.Concat(events.Where(e => e.Event == "response.output_text.delta").Select(e => (string?)e.Json!["delta"]));
+        var deltas = events.Where(e => e.Event == "response.output_text.delta");
+        var text = string.Concat(deltas.Select(e => (string?)e.Json!["delta"]));
         Assert.Equal("Hello from the fake upstream.", text);
         Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => (int)e.Json!["sequence_number"]!));
     }
@@ -145,14 +152,16 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         var second = Convert.FromBase64String((string)body["data"]![1]!["embedding"]!);
-        Assert.Equal(OpenAiPayloads.EmbeddingVector(1, 4), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(second).ToArray());
+        var floats = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(second).ToArray();
+        Assert.Equal(OpenAiPayloads.EmbeddingVector(1, 4), floats);
         Assert.Equal(11, (long)body["usage"]!["total_tokens"]!);
     }
 
     [Fact]
     public async Task AudioSpeech_AnswersTheFixedBinaryBody()
     {
-        using var response = await PostAsync("audio/speech", """{"model":"gpt-4o-mini-tts","input":"hi","voice":"alloy"}""");
+        using var response = await PostAsync(
+            "audio/speech", """{"model":"gpt-4o-mini-tts","input":"hi","voice":"alloy"}""");
 
         Assert.Equal("audio/mpeg", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal(FakeUpstream.SpeechBytes, await response.Content.ReadAsByteArrayAsync());
@@ -190,7 +199,7 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
         Assert.Contains("GPT-5-nano", list["data"]!.AsArray().Select(m => (string?)m!["id"]));
         Assert.Equal("GPT-5-nano", (string?)JsonNode.Parse(await _client.GetStringAsync("models/GPT-5-nano"))!["id"]);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Equal("model_not_found", (string?)JsonNode.Parse(await missing.Content.ReadAsStringAsync())!["error"]!["code"]);
+        Assert.Equal("model_not_found", await ErrorCodeAsync(missing));
     }
 
     [Fact]
@@ -217,7 +226,10 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
     public async Task Records_MethodPathQueryHeadersAndExactBody()
     {
         var json = """{"model":"gpt-4o-mini", "messages":[{"role":"user","content":"héllo ✓"}]}""";
-        using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions?api-version=1") { Content = Json(json) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions?api-version=1")
+        {
+            Content = Json(json),
+        };
         request.Headers.Add("Authorization", "Bearer sk-abc");
         request.Headers.Add("X-Custom", "one");
 
@@ -248,7 +260,7 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
         using var response = await _client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("invalid_api_key", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["code"]);
+        Assert.Equal("invalid_api_key", await ErrorCodeAsync(response));
         Assert.Equal(1, _upstream.On("chat/completions").PendingOnce);
     }
 
@@ -256,7 +268,8 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
     public async Task Scripts_OnceInOrder_ThenAlways_ThenOtherPathsKeepDefault()
     {
         _upstream.On("/v1/chat/completions")
-            .Once(FakeResponse.Error(429, "slow down", "requests", "rate_limit_exceeded").WithHeader("retry-after", "7"),
+            .Once(
+                FakeResponse.Error(429, "slow down", "requests", "rate_limit_exceeded").WithHeader("retry-after", "7"),
                 FakeResponse.Json("""{"first":1}"""))
             .Always(FakeResponse.Json("""{"always":1}""", 201));
 
@@ -268,7 +281,7 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.TooManyRequests, first.StatusCode);
         Assert.Equal("7", first.Headers.GetValues("retry-after").Single());
-        Assert.Equal("rate_limit_exceeded", (string?)JsonNode.Parse(await first.Content.ReadAsStringAsync())!["error"]!["code"]);
+        Assert.Equal("rate_limit_exceeded", await ErrorCodeAsync(first));
         Assert.Equal("""{"first":1}""", await second.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Created, third.StatusCode);
         Assert.Equal(HttpStatusCode.Created, fourth.StatusCode);
@@ -285,7 +298,7 @@ public sealed class FakeUpstreamTests : IAsyncLifetime
             .WithChunks("only")
             .WithHeader("x-request-id", "req_custom"));
 
-        using var response = await PostAsync("chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[]}""");
+        using var response = await PostAsync("chat/completions", StreamingChat);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);

@@ -37,8 +37,9 @@ public sealed class NodeScriptTests : IAsyncLifetime
     [Fact]
     public async Task ChatStream_WithoutUsage_SendsNoStreamOptionsAndPrintsNullUsage()
     {
-        var result = await NodeScript.RunAsync(
-            NodeScript.ChatStream, BaseUrl, Key, new Dictionary<string, string> { ["INCLUDE_USAGE"] = "false", ["MODEL"] = "GPT-5-nano" });
+        var settings = new Dictionary<string, string> { ["INCLUDE_USAGE"] = "false", ["MODEL"] = "GPT-5-nano" };
+
+        var result = await NodeScript.RunAsync(NodeScript.ChatStream, BaseUrl, Key, settings);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Null(result.Json["usage"]);

@@ -16,12 +16,18 @@ public sealed class RouterServerTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _env = await RouterFixture.StartAsync();
 
+    private static object Chat(string content = "hi") =>
+        new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content } } };
+
     public async Task DisposeAsync() => await _env.DisposeAsync();
 
     [Fact]
     public async Task StartAsync_ListensOnLoopbackWithItsDatabaseInATempDirectory()
     {
-        using var models = await Router.CreateClient((await Router.CreateTeamDirectAsync("t", 100)).Token).GetAsync("v1/models");
+        var team = await Router.CreateTeamDirectAsync("t", 100);
+        using var client = Router.CreateClient(team.Token);
+
+        using var models = await client.GetAsync("v1/models");
 
         Assert.StartsWith("http://127.0.0.1:", Router.BaseUrl);
         Assert.True(File.Exists(Router.DatabasePath));
@@ -35,15 +41,15 @@ public sealed class RouterServerTests : IAsyncLifetime
         var team = await Router.CreateTeamDirectAsync("alpha", 1_000);
         using var client = Router.CreateClient(team.Token);
 
-        using var response = await client.PostAsJsonAsync(
-            "v1/chat/completions", new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "hi" } } });
+        using var response = await client.PostAsJsonAsync("v1/chat/completions", Chat());
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(18, (long)body["usage"]!["total_tokens"]!);
         var upstreamRequest = Assert.Single(Upstream.Requests);
         Assert.Equal("Bearer " + RouterServer.ProviderApiKey, upstreamRequest.Header("Authorization"));
-        Assert.DoesNotContain(upstreamRequest.Headers, h => h.Value.ToString().Contains(team.Token, StringComparison.Ordinal));
+        Assert.DoesNotContain(team.Token, string.Join('\n', upstreamRequest.Headers.Select(h => $"{h.Key}: {h.Value}")));
+        Assert.DoesNotContain(team.Token, upstreamRequest.BodyText);
         var row = Assert.Single(await Router.WaitForLogRowsAsync(team.Id, 1));
         Assert.Equal(18, row.TotalTokens);
         Assert.Equal(18, Router.UsedTokens(team.Id));
@@ -76,7 +82,7 @@ public sealed class RouterServerTests : IAsyncLifetime
         await Router.SeedUsageAsync(team.Id, 100);
         using var client = Router.CreateClient(team.Token);
 
-        using var response = await client.PostAsJsonAsync("v1/chat/completions", new { model = "gpt-4o-mini", messages = Array.Empty<object>() });
+        using var response = await client.PostAsJsonAsync("v1/chat/completions", Chat());
         var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
@@ -92,9 +98,11 @@ public sealed class RouterServerTests : IAsyncLifetime
         var team = await Router.CreateTeamDirectAsync("delta", 1_000);
         using var client = Router.CreateClient(team.Token);
 
-        using var response = await client.PostAsJsonAsync("v1/chat/completions", new { model = "gpt-4o-mini", messages = Array.Empty<object>() });
+        using var response = await client.PostAsJsonAsync("v1/chat/completions", Chat());
         await Router.WaitForLogRowsAsync(team.Id, 1);
-        await Router.Logs.WaitForAsync(l => l.Category.StartsWith("TokenRouter", StringComparison.Ordinal) && l.Message.Contains("delta"), "the request line");
+        await Router.Logs.WaitForAsync(
+            l => l.Category.StartsWith("TokenRouter", StringComparison.Ordinal) && l.Message.Contains("delta"),
+            "the request line");
 
         Assert.False(Router.Logs.Contains(team.Token));
         Assert.False(Router.Logs.Contains(team.Token[TokenRouter.Proxy.TeamTokens.Prefix.Length..]));

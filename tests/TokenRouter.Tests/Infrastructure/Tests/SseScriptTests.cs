@@ -57,7 +57,9 @@ public sealed class SseScriptTests : IAsyncLifetime
             .Data("{\"a\":1}", "\r")
             .Done();
 
-        Assert.Equal(": keep-alive\n\nevent: response.completed\r\ndata: {}\r\n\r\ndata: {\"a\":1}\r\rdata: [DONE]\n\n", script.AllText);
+        Assert.Equal(
+            ": keep-alive\n\nevent: response.completed\r\ndata: {}\r\n\r\ndata: {\"a\":1}\r\rdata: [DONE]\n\n",
+            script.AllText);
         Assert.False(script.Aborts);
         Assert.True(new SseScript().Abort().Aborts);
     }
@@ -66,7 +68,10 @@ public sealed class SseScriptTests : IAsyncLifetime
     public async Task Stream_WriteBeforeAGate_ArrivesBeforeTheGateOpens()
     {
         var gate = new TaskCompletionSource();
-        _upstream.On("chat/completions").Once(FakeResponse.Sse(s => s.Raw("data: first\n\n").WaitFor(gate.Task).Raw("data: second\n\n")));
+        _upstream.On("chat/completions").Once(FakeResponse.Sse(s => s
+            .Raw("data: first\n\n")
+            .WaitFor(gate.Task)
+            .Raw("data: second\n\n")));
         using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions");
 
         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -101,7 +106,8 @@ public sealed class SseScriptTests : IAsyncLifetime
     public async Task Stream_HeadersThenSilence_HeadersArriveBeforeTheFirstByte()
     {
         var gate = new TaskCompletionSource();
-        _upstream.On("chat/completions").Once(FakeResponse.Sse(s => s.WaitFor(gate.Task).Done()).WithHeader("x-request-id", "req_1"));
+        _upstream.On("chat/completions")
+            .Once(FakeResponse.Sse(s => s.WaitFor(gate.Task).Done()).WithHeader("x-request-id", "req_1"));
         using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions");
 
         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead)
