@@ -49,6 +49,9 @@ internal interface IBooks : IAsyncDisposable
 
     Task<LogPage> QueryLogsAsync(LogQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Usage totals, a time series and breakdowns for the admin charts, aggregated in the database.</summary>
+    Task<UsageSummary> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken);
+
     /// <summary>Writes a consistent copy of the live database to <paramref name="path"/>.</summary>
     Task BackupAsync(string path, CancellationToken cancellationToken);
 
