@@ -23,7 +23,7 @@ internal static class SessionEndpoints
         anonymous.MapPost("/login", LoginAsync)
             .WithTags("Session")
             .WithSummary("Sign in with the admin password; sets the session cookie.")
-            .Accepts<LoginRequest>("application/json")
+            .DescribeJsonBody<LoginRequest>()
             .Produces<SessionView>()
             .Produces<AdminError>(StatusCodes.Status400BadRequest)
             .Produces<AdminError>(StatusCodes.Status401Unauthorized)

@@ -24,7 +24,7 @@ internal static class TeamEndpoints
 
         teams.MapPost("/", CreateAsync)
             .WithSummary("Create a team; the answer holds its token, shown this once.")
-            .Accepts<CreateTeamRequest>("application/json")
+            .DescribeJsonBody<CreateTeamRequest>()
             .Produces<TeamWithToken>(StatusCodes.Status201Created)
             .Produces<AdminError>(StatusCodes.Status400BadRequest)
             .Produces<AdminError>(StatusCodes.Status409Conflict);
@@ -34,7 +34,7 @@ internal static class TeamEndpoints
 
         teams.MapMethods("/{id:long}", [HttpMethods.Patch], UpdateAsync)
             .WithSummary("Change any of a team's fields; an explicit null clears rpm, tpm or expires_at.")
-            .Accepts<UpdateTeamRequest>("application/json")
+            .DescribeJsonBody<UpdateTeamRequest>()
             .Produces<TeamView>()
             .Produces<AdminError>(StatusCodes.Status400BadRequest)
             .Produces<AdminError>(StatusCodes.Status404NotFound)

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using TokenRouter.Config;
@@ -17,7 +18,11 @@ internal sealed record UsageView(
     IReadOnlyList<ModelUsageView> ByModel,
     IReadOnlyList<TeamUsageView> ByTeam);
 
-internal sealed record UsageTotalsView(long Today, long Last7Days, long Last30Days);
+// The naming policy would write "last7_days"; the contract says "last_7_days".
+internal sealed record UsageTotalsView(
+    long Today,
+    [property: JsonPropertyName("last_7_days")] long Last7Days,
+    [property: JsonPropertyName("last_30_days")] long Last30Days);
 
 internal sealed record UsagePointView(DateTimeOffset Start, long TotalTokens, long Requests);
 
