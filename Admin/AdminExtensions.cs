@@ -1,12 +1,75 @@
+using System.Net;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
 using TokenRouter.Config;
 
 namespace TokenRouter.Admin;
 
 internal static class AdminExtensions
 {
-    public static IServiceCollection AddAdmin(this IServiceCollection services, RouterSettings settings) => services;
+    public static IServiceCollection AddAdmin(this IServiceCollection services, RouterSettings settings)
+    {
+        // TokenRouter's JSON is snake_case on both APIs (OpenAI's convention), and the OpenAPI
+        // document reads property names from these options, so they are set here for the docs
+        // to match what the endpoints write.
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
+        });
 
-    public static WebApplication MapAdmin(this WebApplication app) => app;
+        services.AddAdminAuthentication();
+        services.AddRateLimiter(options => options.AddPolicy<IPAddress, LoginRatePolicy>(SessionEndpoints.LoginRateLimitPolicy));
 
-    public static WebApplication MapDocs(this WebApplication app) => app;
+        services.AddOpenApi(ApiDocs.DocumentName, options =>
+        {
+            // The generated part covers the admin API; ApiDocument adds /v1 by hand.
+            options.ShouldInclude = description =>
+                description.RelativePath?.StartsWith("admin/api/", StringComparison.OrdinalIgnoreCase) == true;
+            options.AddDocumentTransformer<ApiDocument>();
+        });
+        return services;
+    }
+
+    public static WebApplication MapAdmin(this WebApplication app)
+    {
+        app.UseSecurityHeaders();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+
+        var api = app.MapGroup("/admin/api");
+        var admin = api.MapGroup("")
+            .RequireAuthorization(AdminAuthentication.Policy)
+            .AddEndpointFilter<CsrfFilter>();
+
+        api.MapSession(admin);
+        admin.MapTeams();
+        admin.MapLogs();
+        admin.MapUsage();
+        admin.MapSettings(app.Services.GetRequiredService<TimeProvider>());
+
+        // Unknown admin paths get a JSON 404, not the panel's page.
+        api.Map("/{**path}", AdminErrors.UnknownEndpoint)
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    public static WebApplication MapDocs(this WebApplication app) => app.MapApiDocs();
+
+    /// <summary>At most this many sign-in attempts per client address and minute, right or wrong.</summary>
+    private sealed class LoginRatePolicy : IRateLimiterPolicy<IPAddress>
+    {
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
+        {
+            context.HttpContext.Response.Headers.RetryAfter = "60";
+            await AdminErrors.WriteAsync(context.HttpContext, AdminErrors.TooManyAttempts());
+        };
+
+        public RateLimitPartition<IPAddress> GetPartition(HttpContext httpContext) =>
+            RateLimitPartition.GetFixedWindowLimiter(
+                LoginThrottle.PartitionKey(httpContext.Connection.RemoteIpAddress),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 20, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+    }
 }

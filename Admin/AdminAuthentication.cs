@@ -1,0 +1,88 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace TokenRouter.Admin;
+
+/// <summary>
+/// Who may use /admin/api: a caller with <c>Authorization: Bearer &lt;ADMIN_PASSWORD&gt;</c>, or a
+/// browser with the session cookie from the login form. The "Admin" scheme picks one per request.
+/// </summary>
+internal static class AdminAuthentication
+{
+    public const string Scheme = "Admin";
+    public const string BearerScheme = "AdminBearer";
+    public const string CookieScheme = "AdminCookie";
+    public const string Policy = "Admin";
+    public const string CookieName = "tr_admin";
+    public const string CsrfCookieName = "tr_csrf";
+    public const string CsrfHeaderName = "X-CSRF-TOKEN";
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
+
+    public static IServiceCollection AddAdminAuthentication(this IServiceCollection services)
+    {
+        services.AddSingleton<AdminPassword>();
+        services.AddSingleton<LoginThrottle>();
+
+        // No default scheme on purpose: the authentication middleware then leaves /v1 alone
+        // (a team token must never be compared with the admin password, nor count as a failure).
+        services.AddAuthentication()
+            .AddPolicyScheme(Scheme, "Admin password or session", options =>
+            {
+                options.ForwardDefaultSelector = context =>
+                    context.Request.Headers.Authorization.Count > 0 ? BearerScheme : CookieScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, AdminPasswordHandler>(BearerScheme, null)
+            .AddCookie(CookieScheme, options =>
+            {
+                options.Cookie.Name = CookieName;
+                options.Cookie.Path = "/admin";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Strict;
+
+                // Secure when the request came over HTTPS, directly or (once forwarded headers
+                // from trusted proxies are applied) through the reverse proxy.
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = SessionLifetime;
+                options.SlidingExpiration = true;
+
+                // An API answers with status codes, not with redirects to a login page.
+                options.Events.OnRedirectToLogin = context =>
+                    AdminErrors.WriteAsync(context.HttpContext, AdminErrors.NotAuthenticated());
+                options.Events.OnRedirectToAccessDenied = context =>
+                    AdminErrors.WriteAsync(context.HttpContext, AdminErrors.CsrfRefused());
+            });
+
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(Scheme)
+            .RequireAuthenticatedUser());
+
+        services.AddAntiforgery(options =>
+        {
+            options.HeaderName = CsrfHeaderName;
+            options.Cookie.Name = CsrfCookieName;
+            options.Cookie.Path = "/admin";
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+
+            // The security headers middleware sends X-Frame-Options: DENY on every admin response.
+            options.SuppressXFrameOptionsHeader = true;
+        });
+
+        // Session and CSRF cookies are sealed with keys that live only in memory: a restart
+        // signs the admin out, and no key file has to be kept safe on disk.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        return services;
+    }
+
+    public static ClaimsPrincipal CreatePrincipal(string scheme) => new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.NameIdentifier, "admin"), new Claim(ClaimTypes.Name, "admin")], scheme));
+
+    /// <summary>True when the caller proved the password in this request rather than by cookie.</summary>
+    public static bool IsBearer(ClaimsPrincipal user) => user.Identity?.AuthenticationType == BearerScheme;
+
+    /// <summary>Who did it, for the reset history: the channel and the client address.</summary>
+    public static string DescribeCaller(HttpContext context) =>
+        $"{(IsBearer(context.User) ? "api" : "panel")} {context.Connection.RemoteIpAddress?.ToString() ?? "local"}";
+}

@@ -1,0 +1,40 @@
+namespace TokenRouter.Admin;
+
+/// <summary>Headers that keep the panel and the docs from being framed, sniffed or injected into.</summary>
+internal static class SecurityHeaders
+{
+    /// <summary>
+    /// Everything from our own origin, nothing inline: the panel and the docs viewer load
+    /// their scripts and styles as files. data: images are the viewer's CSS icons.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private static readonly string[] Prefixes = ["/admin", "/docs", "/openapi"];
+
+    public static WebApplication UseSecurityHeaders(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            var path = context.Request.Path;
+            if (Prefixes.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase)))
+            {
+                var headers = context.Response.Headers;
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.XFrameOptions = "DENY";
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers["Cross-Origin-Opener-Policy"] = "same-origin";
+                if (path.StartsWithSegments("/admin/api", StringComparison.OrdinalIgnoreCase))
+                {
+                    // Admin answers hold tokens and usage: no cache, shared or private, keeps them.
+                    headers.CacheControl = "no-store";
+                }
+            }
+
+            return next(context);
+        });
+        return app;
+    }
+}

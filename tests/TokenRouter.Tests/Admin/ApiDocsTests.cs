@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using TokenRouter.Admin;
+
+namespace TokenRouter.Tests.Admin;
+
+public sealed partial class ApiDocsTests(AdminServer server) : IClassFixture<AdminServer>
+{
+    private async Task<JsonElement> DocumentAsync()
+    {
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        var response = await client.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", "post")]
+    [InlineData("/v1/completions", "post")]
+    [InlineData("/v1/embeddings", "post")]
+    [InlineData("/v1/responses", "post")]
+    [InlineData("/v1/moderations", "post")]
+    [InlineData("/v1/images/generations", "post")]
+    [InlineData("/v1/audio/speech", "post")]
+    [InlineData("/v1/audio/transcriptions", "post")]
+    [InlineData("/v1/models", "get")]
+    [InlineData("/v1/models/{id}", "get")]
+    [InlineData("/v1/usage", "get")]
+    public async Task Document_DescribesEveryProxyEndpointWithTeamTokenAuth(string path, string method)
+    {
+        var operation = (await DocumentAsync()).GetProperty("paths").GetProperty(path).GetProperty(method);
+
+        Assert.Equal(ApiDocument.TeamTokenScheme, operation.GetProperty("security")[0].EnumerateObject().Single().Name);
+        Assert.True(operation.GetProperty("responses").TryGetProperty("200", out _));
+        Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _));
+        if (method == "post")
+        {
+            Assert.True(operation.GetProperty("requestBody").GetProperty("content").EnumerateObject().Any());
+        }
+    }
+
+    [Theory]
+    [InlineData("/admin/api/teams", "get")]
+    [InlineData("/admin/api/teams", "post")]
+    [InlineData("/admin/api/teams/{id}", "get")]
+    [InlineData("/admin/api/teams/{id}", "patch")]
+    [InlineData("/admin/api/teams/{id}", "delete")]
+    [InlineData("/admin/api/teams/{id}/reset", "post")]
+    [InlineData("/admin/api/teams/{id}/rotate", "post")]
+    [InlineData("/admin/api/teams/{id}/resets", "get")]
+    [InlineData("/admin/api/logs", "get")]
+    [InlineData("/admin/api/logs.csv", "get")]
+    [InlineData("/admin/api/usage", "get")]
+    [InlineData("/admin/api/settings", "get")]
+    [InlineData("/admin/api/logout", "post")]
+    public async Task Document_DescribesEveryAdminEndpointWithAdminPasswordAuth(string path, string method)
+    {
+        var operation = (await DocumentAsync()).GetProperty("paths").GetProperty(path).GetProperty(method);
+
+        Assert.Equal(ApiDocument.AdminPasswordScheme, operation.GetProperty("security")[0].EnumerateObject().Single().Name);
+    }
+
+    [Fact]
+    public async Task Document_HasBothSecuritySchemesAndSnakeCaseSchemas()
+    {
+        var document = await DocumentAsync();
+        var components = document.GetProperty("components");
+        var schemes = components.GetProperty("securitySchemes");
+        var schemas = components.GetProperty("schemas");
+
+        Assert.Equal("bearer", schemes.GetProperty(ApiDocument.TeamTokenScheme).GetProperty("scheme").GetString());
+        Assert.Equal("bearer", schemes.GetProperty(ApiDocument.AdminPasswordScheme).GetProperty("scheme").GetString());
+        Assert.True(document.GetProperty("paths").GetProperty("/admin/api/login").TryGetProperty("post", out _));
+        var teamProperties = schemas.GetProperty("TeamView").GetProperty("properties");
+        Assert.True(teamProperties.TryGetProperty("token_prefix", out _));
+        Assert.True(teamProperties.TryGetProperty("next_reset_at", out _));
+        Assert.False(teamProperties.TryGetProperty("token_hash", out _));
+        Assert.True(schemas.GetProperty("ChatCompletionRequest").GetProperty("properties").TryGetProperty("max_completion_tokens", out _));
+    }
+
+    [Fact]
+    public async Task Document_CreateTeamBody_ListsExactlyTheFieldsTheEndpointReads()
+    {
+        var document = await DocumentAsync();
+        var content = document.GetProperty("paths").GetProperty("/admin/api/teams").GetProperty("post")
+            .GetProperty("requestBody").GetProperty("content").GetProperty("application/json");
+        var schema = Resolve(document, content.GetProperty("schema"));
+
+        var documented = schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order();
+
+        Assert.Equal(TeamRequests.Fields.Order(), documented);
+    }
+
+    [Fact]
+    public async Task Docs_ServesTheViewerWhoseAssetsAllComeFromThisServer()
+    {
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        var response = await client.GetAsync("/docs/index.html");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("swagger-ui", html);
+        Assert.DoesNotContain("<script>", html);
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+        var assets = AssetReference().Matches(html).Select(m => m.Groups[1].Value).ToList();
+        Assert.Contains(assets, a => a.EndsWith(".js", StringComparison.Ordinal));
+        Assert.Contains(assets, a => a.EndsWith(".css", StringComparison.Ordinal));
+        foreach (var asset in assets)
+        {
+            Assert.False(asset.StartsWith("http", StringComparison.OrdinalIgnoreCase) || asset.StartsWith("//", StringComparison.Ordinal), asset);
+            var loaded = await client.GetAsync(new Uri(new Uri(server.BaseAddress, "/docs/index.html"), asset));
+            Assert.True(loaded.StatusCode == HttpStatusCode.OK, asset);
+        }
+
+        var script = await client.GetStringAsync("/docs/index.js");
+        var config = ConfigObject().Match(script).Groups[1].Value;
+        Assert.Contains("\"url\":\"/openapi/v1.json\"", config);
+        Assert.DoesNotContain("http", config);
+        Assert.Contains("configObject.validatorUrl = null", script);
+    }
+
+    [Fact]
+    public async Task Docs_RootRedirectsToTheViewer()
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = true }) { BaseAddress = server.BaseAddress };
+
+        var response = await client.GetAsync("/docs");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("swagger-ui", await response.Content.ReadAsStringAsync());
+    }
+
+    private static JsonElement Resolve(JsonElement document, JsonElement schema)
+    {
+        if (!schema.TryGetProperty("$ref", out var reference))
+        {
+            return schema;
+        }
+
+        var name = reference.GetString()!.Split('/').Last();
+        return document.GetProperty("components").GetProperty("schemas").GetProperty(name);
+    }
+
+    [GeneratedRegex("var configObject = (\\{.*\\});")]
+    private static partial Regex ConfigObject();
+
+    [GeneratedRegex("(?:src|href)=\"([^\"]+)\"")]
+    private static partial Regex AssetReference();
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace TokenRouter.Tests.Admin;
+
+public sealed class UsageAndSettingsTests(AdminServer server) : IClassFixture<AdminServer>
+{
+    [Fact]
+    public async Task Usage_AggregatesTheBooks()
+    {
+        var team = (await server.CreateTeamAsync(new { name = "usage-" + Guid.NewGuid().ToString("N")[..8], quota = 100_000 }))
+            .GetProperty("id").GetInt64();
+        var now = DateTimeOffset.UtcNow;
+        await server.ChargeAsync(team, 100, "GPT-5-mini", now.AddMinutes(-5));
+        await server.ChargeAsync(team, 50, "GPT-5-nano", now.AddMinutes(-4));
+        using var client = server.BearerClient();
+
+        var usage = await client.GetFromJsonAsync<JsonElement>(
+            $"/admin/api/usage?team_id={team}&bucket=hour&from={now.AddHours(-3).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+
+        var totals = usage.GetProperty("totals");
+        if (now.AddMinutes(-5).Date == now.Date)
+        {
+            Assert.Equal(150, totals.GetProperty("today").GetInt64());
+        }
+
+        Assert.Equal(150, totals.GetProperty("last_7_days").GetInt64());
+        Assert.Equal(150, totals.GetProperty("last_30_days").GetInt64());
+        Assert.Equal("hour", usage.GetProperty("bucket").GetString());
+        var series = usage.GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(150, series.Sum(p => p.GetProperty("total_tokens").GetInt64()));
+        Assert.Equal(2, series.Sum(p => p.GetProperty("requests").GetInt64()));
+        Assert.True(series.Count >= 3);
+        var byModel = usage.GetProperty("by_model").EnumerateArray().ToDictionary(
+            m => m.GetProperty("model").GetString()!, m => m.GetProperty("total_tokens").GetInt64());
+        Assert.Equal(100, byModel["GPT-5-mini"]);
+        Assert.Equal(50, byModel["GPT-5-nano"]);
+    }
+
+    [Theory]
+    [InlineData("?bucket=week", "bucket")]
+    [InlineData("?team_id=x", "team_id")]
+    [InlineData("?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", "from")]
+    [InlineData("?bucket=hour&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from")]
+    [InlineData("?to=soon", "to")]
+    public async Task Usage_InvalidQuery_Returns400NamingTheParameter(string query, string param)
+    {
+        using var client = server.BearerClient();
+
+        var response = await client.GetAsync("/admin/api/usage" + query);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(param, JsonDocument.Parse(await response.Content.ReadAsStringAsync())
+            .RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task Settings_ShowsConfigurationButNeverSecrets()
+    {
+        using var client = server.BearerClient();
+
+        var text = await client.GetStringAsync("/admin/api/settings");
+        var settings = JsonDocument.Parse(text).RootElement;
+
+        Assert.Equal("https://api.openai.com/v1/", settings.GetProperty("provider_base_url").GetString());
+        Assert.Equal(AdminServer.Models, settings.GetProperty("allowed_models").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(Path.GetFullPath(server.Settings.DatabasePath), settings.GetProperty("database_path").GetString());
+        Assert.True(settings.GetProperty("database_size_bytes").GetInt64() > 0);
+        Assert.False(string.IsNullOrEmpty(settings.GetProperty("version").GetString()));
+        Assert.True(settings.GetProperty("uptime_seconds").GetInt64() >= 0);
+        Assert.False(settings.GetProperty("default_password").GetBoolean());
+        Assert.DoesNotContain(server.Settings.ProviderApiKey, text);
+        Assert.DoesNotContain(AdminServer.Password, text);
+    }
+}
