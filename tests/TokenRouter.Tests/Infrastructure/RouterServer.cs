@@ -101,7 +101,9 @@ public sealed class RouterServer : IAsyncDisposable
         {
             var app = await Program.StartServerAsync(settings, clock, cancellationToken, builder =>
             {
-                // Everything TokenRouter logs, and the framework from Information up.
+                // Everything TokenRouter logs, and the framework from Information up, goes to
+                // the capture only: console output from hundreds of test servers helps no one.
+                builder.Logging.ClearProviders();
                 builder.Logging.AddProvider(logs);
                 builder.Logging.AddFilter<LogCapture>(null, LogLevel.Information);
                 builder.Logging.AddFilter<LogCapture>("TokenRouter", LogLevel.Trace);
@@ -191,6 +193,27 @@ public sealed class RouterServer : IAsyncDisposable
 
     internal TeamAccount Account(long teamId) =>
         Teams.Find(teamId) ?? throw new InvalidOperationException($"No team {teamId} in the directory.");
+
+    /// <summary>
+    /// True when <paramref name="text"/> (as UTF-8) appears in any file of the data directory:
+    /// the database, its WAL and shared-memory files, the env file (C11: no token in the clear).
+    /// </summary>
+    public bool DataFilesContain(string text)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(text);
+        foreach (var path in Directory.EnumerateFiles(DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            file.CopyTo(copy);
+            if (copy.GetBuffer().AsSpan(0, (int)copy.Length).IndexOf(needle) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The team as stored in the database.</summary>
     internal Task<Team?> GetStoredTeamAsync(long teamId) => Books.GetTeamAsync(teamId, CancellationToken.None);

@@ -110,6 +110,16 @@ public sealed class RouterServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DataFilesContain_FindsWhatTheDatabaseHolds()
+    {
+        var team = await Router.CreateTeamDirectAsync("team-name-in-the-database", 1_000);
+
+        Assert.True(Router.DataFilesContain("team-name-in-the-database"));
+        Assert.True(Router.DataFilesContain(TokenRouter.Proxy.TeamTokens.Hash(team.Token)));
+        Assert.False(Router.DataFilesContain(team.Token));
+    }
+
+    [Fact]
     public async Task CreateTeamAsync_ThroughTheAdminApi_GivesAWorkingToken()
     {
         var team = await Router.CreateTeamAsync("epsilon", 500);
