@@ -17,6 +17,12 @@ internal static class HostingExtensions
         builder.WebHost.UseUrls($"http://{FormatHost(settings.Host)}:{settings.Port}");
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureLimits(kestrel, settings));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.ShutdownGrace);
+        // One line per proxied request comes from TokenRouter itself; the framework's own
+        // per-request lines would double the log and cost throughput, so it speaks only of
+        // problems (Logging__LogLevel__<category> in the environment still overrides this).
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
