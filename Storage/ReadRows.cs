@@ -13,7 +13,7 @@ internal sealed class ResetRow
     public UsageReset ToReset() => new(TeamId, UnixMs.ToTime(At), Kind, By, UsedBefore);
 }
 
-internal sealed class LogFilter
+internal sealed class LogArgs
 {
     public long? TeamId { get; init; }
     public string? Model { get; init; }
@@ -24,7 +24,7 @@ internal sealed class LogFilter
     public int Offset { get; init; }
 }
 
-internal sealed class UsageFilter
+internal sealed class UsageArgs
 {
     public long? TeamId { get; init; }
     public long From { get; init; }

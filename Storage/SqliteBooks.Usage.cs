@@ -23,7 +23,7 @@ internal sealed partial class SqliteBooks
         var buckets = UsageCalendar.Buckets(from, to, query.Bucket, zone);
         var today = UsageCalendar.StartOfDay(now, zone);
         var todayDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
-        var spans = new UsageFilter
+        var spans = new UsageArgs
         {
             TeamId = query.TeamId,
             Today = UnixMs.From(today),
@@ -31,7 +31,7 @@ internal sealed partial class SqliteBooks
             From = UnixMs.From(UsageCalendar.StartOfDate(todayDate.AddDays(-29), zone)),
             To = long.MaxValue,
         };
-        var range = new UsageFilter
+        var range = new UsageArgs
         {
             TeamId = query.TeamId,
             From = UnixMs.From(buckets[0]),
