@@ -1,6 +1,8 @@
 namespace TokenRouter.Storage;
 
-// The shapes of the read queries' parameters and results, as SQLite sees them.
+// The shapes of the read queries' parameters and results, as SQLite sees them. Columns map to
+// members ignoring case and underscores; parameters do not: Dapper.AOT names each one after its
+// member and SQLite matches names exactly, so the SQL says @TeamId for LogArgs.TeamId.
 
 internal sealed class ResetRow
 {
