@@ -98,7 +98,7 @@ internal sealed partial class BooksWriter : IAsyncDisposable
             Log.WritesLost(_logger, lost);
         }
 
-        CloseSession(checkpoint: true);
+        CloseSession();
     }
 
     private async Task RunAsync()
@@ -163,7 +163,7 @@ internal sealed partial class BooksWriter : IAsyncDisposable
             }
 
             _writable = false;
-            CloseSession(checkpoint: false);
+            CloseSession();
             if (Stopwatch.GetTimestamp() > Volatile.Read(ref _giveUpAt))
             {
                 Log.WritesLost(_logger, batch.Count);
@@ -236,32 +236,16 @@ internal sealed partial class BooksWriter : IAsyncDisposable
         }
     }
 
-    private void CloseSession(bool checkpoint)
+    /// <summary>Closes the writer's connection; the next attempt opens a new one.</summary>
+    /// <remarks>
+    /// No explicit checkpoint: when the last connection to the file closes, SQLite folds the WAL
+    /// into the database and removes it by itself. A forced TRUNCATE checkpoint would instead wait
+    /// on, and hold up, any other process that has the file open (a backup from the command line).
+    /// </remarks>
+    private void CloseSession()
     {
-        if (_session is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (checkpoint)
-            {
-                // Fold the WAL into the database so a stopped server leaves one self-contained file.
-                using var command = _session.Connection.CreateCommand();
-                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-                command.ExecuteNonQuery();
-            }
-        }
-        catch (SqliteException error)
-        {
-            Log.CheckpointFailed(_logger, error);
-        }
-        finally
-        {
-            _session.Dispose();
-            _session = null;
-        }
+        _session?.Dispose();
+        _session = null;
     }
 
     private static partial class Log
@@ -286,9 +270,5 @@ internal sealed partial class BooksWriter : IAsyncDisposable
         [LoggerMessage(306, LogLevel.Critical,
             "The storage writer hit an unexpected error; the writes of its batch failed.")]
         public static partial void WriterFault(ILogger logger, Exception error);
-
-        [LoggerMessage(307, LogLevel.Warning,
-            "The final WAL checkpoint failed; the -wal file stays beside the database.")]
-        public static partial void CheckpointFailed(ILogger logger, Exception error);
     }
 }

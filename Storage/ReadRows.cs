@@ -1,6 +1,8 @@
 namespace TokenRouter.Storage;
 
-// The shapes of the read queries' parameters and results, as SQLite sees them.
+// The shapes of the read queries' parameters and results, as SQLite sees them. Columns map to
+// members ignoring case and underscores; parameters do not: Dapper.AOT names each one after its
+// member and SQLite matches names exactly, so the SQL says @TeamId for LogArgs.TeamId.
 
 internal sealed class ResetRow
 {
@@ -13,7 +15,7 @@ internal sealed class ResetRow
     public UsageReset ToReset() => new(TeamId, UnixMs.ToTime(At), Kind, By, UsedBefore);
 }
 
-internal sealed class LogFilter
+internal sealed class LogArgs
 {
     public long? TeamId { get; init; }
     public string? Model { get; init; }
@@ -24,7 +26,7 @@ internal sealed class LogFilter
     public int Offset { get; init; }
 }
 
-internal sealed class UsageFilter
+internal sealed class UsageArgs
 {
     public long? TeamId { get; init; }
     public long From { get; init; }

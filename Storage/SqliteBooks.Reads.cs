@@ -86,7 +86,7 @@ internal sealed partial class SqliteBooks
             where.Append(" AND l.started_at < @To");
         }
 
-        var args = new LogFilter
+        var args = new LogArgs
         {
             TeamId = query.TeamId,
             Model = query.Model,

@@ -23,7 +23,7 @@ internal sealed partial class SqliteBooks
         var buckets = UsageCalendar.Buckets(from, to, query.Bucket, zone);
         var today = UsageCalendar.StartOfDay(now, zone);
         var todayDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
-        var spans = new UsageFilter
+        var spans = new UsageArgs
         {
             TeamId = query.TeamId,
             Today = UnixMs.From(today),
@@ -31,7 +31,7 @@ internal sealed partial class SqliteBooks
             From = UnixMs.From(UsageCalendar.StartOfDate(todayDate.AddDays(-29), zone)),
             To = long.MaxValue,
         };
-        var range = new UsageFilter
+        var range = new UsageArgs
         {
             TeamId = query.TeamId,
             From = UnixMs.From(buckets[0]),
@@ -55,7 +55,8 @@ internal sealed partial class SqliteBooks
             GROUP BY span
             """,
             spans,
-            snapshot).AsList();
+            snapshot);
+        var (todayTotals, weekTotals, monthTotals) = Totals(spanRows);
 
         var quarterRows = connection.Query<QuarterUsageRow>($"""
             SELECT l.started_at / {QuarterMs} AS quarter, count(*) AS requests, sum(l.total_tokens) AS total_tokens
@@ -95,9 +96,9 @@ internal sealed partial class SqliteBooks
 
         snapshot.Commit();
         return Task.FromResult(new UsageSummary(
-            Today: Totals(spanRows, maxSpan: 0),
-            Last7Days: Totals(spanRows, maxSpan: 1),
-            Last30Days: Totals(spanRows, maxSpan: 2),
+            todayTotals,
+            weekTotals,
+            monthTotals,
             query.Bucket,
             From: buckets[0],
             To: buckets[^1],
@@ -106,24 +107,29 @@ internal sealed partial class SqliteBooks
             byTeam));
     }
 
-    private static UsageTotals Totals(List<SpanUsageRow> rows, int maxSpan)
+    /// <summary>Today, the last 7 and the last 30 days from the rows of the three spans.</summary>
+    private static (UsageTotals Today, UsageTotals Week, UsageTotals Month) Totals(IEnumerable<SpanUsageRow> rows)
     {
-        var totals = UsageTotals.Zero;
+        // NOTE: not Dapper's AsList(): it roots Dapper's reflection-based SqlMapper in the native
+        // binary, which then fails the AOT build. The rows are read once, as they come.
+        var spans = new UsageTotals[3];
+        Array.Fill(spans, UsageTotals.Zero);
         foreach (var row in rows)
         {
-            if (row.Span <= maxSpan)
-            {
-                totals = new UsageTotals(
-                    totals.Requests + row.Requests,
-                    totals.Errors + row.Errors,
-                    totals.PromptTokens + row.PromptTokens,
-                    totals.CompletionTokens + row.CompletionTokens,
-                    totals.TotalTokens + row.TotalTokens);
-            }
+            spans[row.Span] = new UsageTotals(
+                row.Requests, row.Errors, row.PromptTokens, row.CompletionTokens, row.TotalTokens);
         }
 
-        return totals;
+        var week = Add(spans[0], spans[1]);
+        return (spans[0], week, Add(week, spans[2]));
     }
+
+    private static UsageTotals Add(UsageTotals a, UsageTotals b) => new(
+        a.Requests + b.Requests,
+        a.Errors + b.Errors,
+        a.PromptTokens + b.PromptTokens,
+        a.CompletionTokens + b.CompletionTokens,
+        a.TotalTokens + b.TotalTokens);
 
     /// <summary>Adds each quarter hour into the bucket that holds it; buckets without usage stay at zero.</summary>
     private static List<UsagePoint> ToSeries(List<DateTimeOffset> buckets, IEnumerable<QuarterUsageRow> quarters)
