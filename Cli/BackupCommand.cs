@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Data.Sqlite;
 using TokenRouter.Config;
 using TokenRouter.Storage;
 
@@ -62,12 +63,25 @@ internal static class BackupCommand
             File.Delete(target);
         }
 
+        var folder = Path.GetDirectoryName(target);
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new CliException(ExitCodes.Failure, $"cannot write {target}: the folder {folder} does not exist.");
+        }
+
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton(settings)
             .AddSingleton(TimeProvider.System)
             .AddBooks(settings);
         await using var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<IBooks>().BackupAsync(target, cancellationToken);
+        try
+        {
+            await provider.GetRequiredService<IBooks>().BackupAsync(target, cancellationToken);
+        }
+        catch (Exception e) when (e is SqliteException or UnauthorizedAccessException or IOException)
+        {
+            throw new CliException(ExitCodes.Failure, $"the backup to {target} failed: {e.Message}");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Data.Sqlite;
 using TokenRouter.Config;
 
 namespace TokenRouter.Cli;
@@ -65,8 +66,15 @@ internal static class ServeCommand
             throw new CliException(ExitCodes.Failure, taken);
         }
 
-        // SQLite gives its -wal and -shm files the database file's mode, so this covers all three.
-        FileSecrecy.CreateOwnerOnly(settings.DatabasePath);
+        try
+        {
+            // SQLite gives its -wal and -shm files the database file's mode, so this covers all three.
+            FileSecrecy.CreateOwnerOnly(settings.DatabasePath);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw DatabaseFailure(settings, e);
+        }
 
         WebApplication app;
         try
@@ -77,6 +85,10 @@ internal static class ServeCommand
         catch (Exception e) when (ListenFailure.Describe(e, settings) is { } message)
         {
             throw new CliException(ExitCodes.Failure, message);
+        }
+        catch (SqliteException e)
+        {
+            throw DatabaseFailure(settings, e);
         }
 
         await using (app)
@@ -113,6 +125,10 @@ internal static class ServeCommand
             ServeLog.FileReadableByOthers(logger, warning);
         }
     }
+
+    private static CliException DatabaseFailure(RouterSettings settings, Exception error) =>
+        new(ExitCodes.Failure, $"cannot open the database {settings.DatabasePath}: {error.Message} " +
+            "(check that its folder is writable by this user, or choose another file with --db).");
 
     private static void AddIfGiven(List<SettingOverride> overrides, string key, Option option, string? value)
     {

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using TokenRouter.Tests.Config;
+using TokenRouter.Tests.Infrastructure;
 
 namespace TokenRouter.Tests.Cli;
 
@@ -50,7 +53,73 @@ public sealed class ChildProcessTests : IDisposable
             Assert.Single(result.ErrorLines));
     }
 
+    [Fact]
+    public async Task Sigterm_StopsTheServerGracefullyWithExitZero()
+    {
+        var port = FreePort();
+        using var process = StartApp(["--host", "127.0.0.1", "--port", port.ToString()], new Dictionary<string, string>
+        {
+            ["PROVIDER_API_KEY"] = "sk-test",
+            ["PROVIDER_BASE_URL"] = "http://127.0.0.1:9/v1",
+            ["ADMIN_PASSWORD"] = "not-the-default",
+        });
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await Eventually.UntilAsync(() => Answers(http), "the server to answer /healthz", Patience);
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(Patience);
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal("", await error);
+        Assert.DoesNotContain("sk-test", await output);
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "tokenrouter.db")));
+    }
+
+    private static bool Answers(HttpClient http)
+    {
+        try
+        {
+            return http.GetAsync("healthz").GetAwaiter().GetResult().IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private async Task<CliResult> RunAppAsync(string[] args, Dictionary<string, string> environment)
+    {
+        using var process = StartApp(args, environment);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Patience);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"tokenrouter did not exit within {Patience.TotalSeconds} s (it must never wait for input).");
+        }
+
+        return new CliResult(process.ExitCode, await output, await error);
+    }
+
+    private Process StartApp(string[] args, Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -76,20 +145,6 @@ public sealed class ChildProcessTests : IDisposable
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Patience);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"tokenrouter did not exit within {Patience.TotalSeconds} s (it must never wait for input).");
-        }
-
-        return new CliResult(process.ExitCode, await output, await error);
+        return Process.Start(start)!;
     }
 }

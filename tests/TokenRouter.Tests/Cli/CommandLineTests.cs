@@ -138,5 +138,32 @@ public sealed class CommandLineTests : IDisposable
         Assert.False(File.Exists(_folder.File("books.db")));
     }
 
+    [Fact]
+    public async Task Serve_DatabaseFileIsNotSqlite_ExitsOneWithOneLine()
+    {
+        var database = _folder.Write("books.db", "this is not a database, it is a note that happens to be long enough");
+        var envFile = _folder.Write(".env", "PROVIDER_API_KEY=sk-test\nPROVIDER_BASE_URL=http://127.0.0.1:9/v1\n");
+
+        var result = await CliRun.RunAsync(["serve", "--port", "0", "--env-file", envFile, "--db", database]);
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"error: cannot open the database {database}: ", line);
+        Assert.Contains("not a database", line);
+    }
+
+    [Fact]
+    public async Task Backup_TargetFolderMissing_FailsWithOneLine()
+    {
+        var database = _folder.Write("books.db", "");
+        var target = _folder.File("no-such-folder/copy.db");
+
+        var result = await CliRun.RunAsync(["backup", target, "--db", database, "--env-file", _folder.File(".env")]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"error: cannot write {target}: the folder {_folder.File("no-such-folder")} does not exist.",
+            Assert.Single(result.ErrorLines));
+    }
+
     private static string[] Words(string command) => command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }
