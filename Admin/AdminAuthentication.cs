@@ -2,6 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 
 namespace TokenRouter.Admin;
 
@@ -71,8 +73,14 @@ internal static class AdminAuthentication
         });
 
         // Session and CSRF cookies are sealed with keys that live only in memory: a restart
-        // signs the admin out, and no key file has to be kept safe on disk.
-        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // signs the admin out, and no key file has to be kept safe on disk. (The keys never
+        // leave the process, so there is nothing for an XML encryptor to protect.)
+        services.AddDataProtection();
+        services.Configure<KeyManagementOptions>(options =>
+        {
+            options.XmlRepository = new MemoryKeyRepository();
+            options.XmlEncryptor = new NullXmlEncryptor();
+        });
         return services;
     }
 

@@ -20,7 +20,8 @@ internal static class AdminExtensions
         });
 
         services.AddAdminAuthentication();
-        services.AddRateLimiter(options => options.AddPolicy<IPAddress, LoginRatePolicy>(SessionEndpoints.LoginRateLimitPolicy));
+        services.AddRateLimiter(options =>
+            options.AddPolicy<IPAddress, LoginRatePolicy>(SessionEndpoints.LoginRateLimitPolicy));
 
         services.AddOpenApi(ApiDocs.DocumentName, options =>
         {

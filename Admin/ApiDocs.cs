@@ -46,7 +46,10 @@ internal static class ApiDocs
                 Required = true,
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
-                    ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken) },
+                    ["application/json"] = new()
+                    {
+                        Schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken),
+                    },
                 },
             };
         });

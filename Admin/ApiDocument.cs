@@ -36,7 +36,8 @@ internal sealed class ApiDocument : IOpenApiDocumentTransformer
         new("/v1/usage", "GET", "The calling team's quota, usage, period and limits.", null, typeof(TeamStanding)),
     ];
 
-    public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    public async Task TransformAsync(
+        OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Info = new OpenApiInfo
         {
@@ -143,7 +144,10 @@ internal sealed class ApiDocument : IOpenApiDocumentTransformer
                     Required = true,
                     Content = new Dictionary<string, OpenApiMediaType>
                     {
-                        ["application/json"] = new() { Schema = await SchemaAsync(op.Request, document, context, cancellationToken) },
+                        ["application/json"] = new()
+                        {
+                            Schema = await SchemaAsync(op.Request, document, context, cancellationToken),
+                        },
                     },
                 };
             }
@@ -155,7 +159,10 @@ internal sealed class ApiDocument : IOpenApiDocumentTransformer
             var success = new OpenApiResponse { Description = "OK", Content = new Dictionary<string, OpenApiMediaType>() };
             if (op.Response is not null)
             {
-                success.Content["application/json"] = new() { Schema = await SchemaAsync(op.Response, document, context, cancellationToken) };
+                success.Content["application/json"] = new()
+                {
+                    Schema = await SchemaAsync(op.Response, document, context, cancellationToken),
+                };
             }
 
             if (op.StreamEvent is not null)

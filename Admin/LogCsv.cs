@@ -88,5 +88,6 @@ internal static class LogCsv
 
     private static void Raw(StringBuilder line, string value) => line.Append(',').Append(value);
 
-    private static void Raw(StringBuilder line, long value) => line.Append(',').Append(value.ToString(CultureInfo.InvariantCulture));
+    private static void Raw(StringBuilder line, long value) =>
+        line.Append(',').Append(value.ToString(CultureInfo.InvariantCulture));
 }

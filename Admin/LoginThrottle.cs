@@ -69,7 +69,8 @@ internal sealed class LoginThrottle(ILogger<AdminLog> logger) : IDisposable
     {
         AdminLog.StillLockedOut(logger, context.Connection.RemoteIpAddress);
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : Window;
-        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return AdminErrors.LockedOut(retryAfter);
     }
 

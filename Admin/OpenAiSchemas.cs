@@ -13,7 +13,8 @@ internal sealed record ChatCompletionRequest(
     bool? Stream = null,
     [property: Description("TokenRouter always asks the provider for usage; the usage chunk reaches you only if you ask too.")]
     StreamOptions? StreamOptions = null,
-    [property: Description("Output limit; without one, a default allowance is held against the quota.")] int? MaxCompletionTokens = null,
+    [property: Description("Output limit; without one, a default allowance is held against the quota.")]
+    int? MaxCompletionTokens = null,
     int? MaxTokens = null,
     double? Temperature = null,
     double? TopP = null,
@@ -115,7 +116,8 @@ internal sealed record ResponseRequest(
     string Model,
     [property: Description("A string, or an array of input items.")] JsonElement Input,
     string? Instructions = null,
-    [property: Description("Output limit; without one, a default allowance is held against the quota.")] int? MaxOutputTokens = null,
+    [property: Description("Output limit; without one, a default allowance is held against the quota.")]
+    int? MaxOutputTokens = null,
     bool? Stream = null,
     IReadOnlyList<JsonElement>? Tools = null,
     string? PreviousResponseId = null,

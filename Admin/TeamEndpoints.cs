@@ -180,7 +180,8 @@ internal static class TeamEndpoints
         ILogger<AdminLog> logger, CancellationToken cancellationToken)
     {
         var token = TeamTokens.Generate();
-        var team = await books.ReplaceTokenAsync(id, TeamTokens.Hash(token), TeamTokens.DisplayPrefix(token), cancellationToken);
+        var team = await books.ReplaceTokenAsync(
+            id, TeamTokens.Hash(token), TeamTokens.DisplayPrefix(token), cancellationToken);
         if (team is null)
         {
             return AdminErrors.NotFound("team");

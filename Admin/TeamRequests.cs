@@ -13,7 +13,8 @@ internal sealed record CreateTeamRequest(
     [property: Description("A subset of ALLOWED_MODELS; empty or absent for all.")] IReadOnlyList<string>? Models = null,
     [property: Description("Requests per minute, positive; null for no limit.")] int? Rpm = null,
     [property: Description("Tokens per minute, positive; null for no limit.")] long? Tpm = null,
-    [property: Description("ISO 8601 time after which the token stops working; null for never.")] DateTimeOffset? ExpiresAt = null,
+    [property: Description("ISO 8601 time after which the token stops working; null for never.")]
+    DateTimeOffset? ExpiresAt = null,
     bool Enabled = true);
 
 /// <summary>The body of PATCH /admin/api/teams/{id}: any of the fields; an explicit null clears rpm, tpm, expires_at.</summary>

@@ -116,7 +116,8 @@ internal static class UsageEndpoints
         if (from is not null && to is not null && (to.Value - from.Value) / width > UsageQuery.MaxBuckets)
         {
             return AdminErrors.Invalid("from",
-                $"The range holds more than {UsageQuery.MaxBuckets} {filter.Bucket ?? "day"} buckets; narrow it or use day buckets.");
+                $"The range holds more than {UsageQuery.MaxBuckets} {filter.Bucket ?? "day"} buckets; " +
+                "narrow it or use day buckets.");
         }
 
         query = query with { From = from, To = to };

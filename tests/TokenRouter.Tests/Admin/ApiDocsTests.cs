@@ -104,7 +104,11 @@ public sealed partial class ApiDocsTests(AdminServer server) : IClassFixture<Adm
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("swagger-ui", html);
         Assert.DoesNotContain("<script>", html);
-        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Contains("script-src 'self';", csp);
+        Assert.DoesNotContain("unsafe-inline", csp);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         var assets = AssetReference().Matches(html).Select(m => m.Groups[1].Value).ToList();
         Assert.Contains(assets, a => a.EndsWith(".js", StringComparison.Ordinal));
         Assert.Contains(assets, a => a.EndsWith(".css", StringComparison.Ordinal));

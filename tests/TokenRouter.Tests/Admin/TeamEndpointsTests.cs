@@ -112,6 +112,19 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
     }
 
     [Fact]
+    public async Task Create_JsonSentAsPlainText_IsStillRead()
+    {
+        using var client = server.BearerClient();
+        var body = $$"""{"name":"{{Unique("plain")}}","quota":3}""";
+
+        var response = await client.PostAsync("/admin/api/teams", new StringContent(body, Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal($"/admin/api/teams/{(await ReadJsonAsync(response)).GetProperty("id").GetInt64()}",
+            response.Headers.Location?.ToString());
+    }
+
+    [Fact]
     public async Task Create_OversizedBody_Returns413JsonError()
     {
         using var client = server.BearerClient();
