@@ -33,6 +33,7 @@ ROOT = os.path.dirname(HERE)
 CHAT = "/v1/chat/completions"
 MODELS = ("bench-0ms", "bench-20ms")
 CONNECTIONS = (1, 16, 64, 256)
+LARGE_PROMPT = 8000  # bytes of user message in the large-prompt runs: about 1,600 tokens
 TAIL_S = 1  # wrk runs this long after its last new request, so nothing is cut off in flight
 
 # The issue's targets (issue 7), judged in report.py.
@@ -176,6 +177,39 @@ def status_kib(pid, field):
     return None
 
 
+def children_of(pid):
+    """The pids whose parent is pid (nginx's workers)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        children.append(int(entry))
+            except OSError:
+                pass
+    return children
+
+
+def process_cpu_ms(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def settled_rss_mib(pid, timeout=15):
+    """VmRSS once two samples 1 s apart differ by under 1 MiB (background loading done); bounded."""
+    previous = status_kib(pid, "VmRSS")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        current = status_kib(pid, "VmRSS")
+        if abs(current - previous) < 1024:
+            return current / 1024
+        previous = current
+    return previous / 1024
+
+
 class TokenRouter:
     """One TokenRouter process with its own env file, database and team."""
 
@@ -193,7 +227,7 @@ class TokenRouter:
         self.team_id = None
         self.answered_2xx = 0  # every 2xx answer the benchmark received from this instance
         self.answered_other = 0
-        with open(self.env_file, "w") as env:
+        with open(os.open(self.env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as env:
             env.write(
                 "PROVIDER_API_KEY=sk-bench-provider-key\n"
                 f"PROVIDER_BASE_URL=http://127.0.0.1:{upstream_port}/v1\n"
@@ -234,7 +268,10 @@ class TokenRouter:
         return elapsed
 
     def timed_start(self):
-        """Starts on the existing database; returns ms until a chat request is answered 200."""
+        """
+        Starts on the existing database; returns the ms until a chat request is answered 200,
+        and the CPU ms the process had used by then (the part of start-up load cannot inflate).
+        """
         body = chat_body(MODELS[0])
         started = time.perf_counter()
         self.launch()
@@ -248,7 +285,7 @@ class TokenRouter:
                 continue
             self.count(response.status)
             if response.status == 200:
-                return (time.perf_counter() - started) * 1000
+                return (time.perf_counter() - started) * 1000, process_cpu_ms(self.proc.pid)
             time.sleep(0.002)
         raise RuntimeError(f"{self.name} answered no chat request within 30 s")
 
@@ -272,151 +309,216 @@ class TokenRouter:
         return {"used": team["used"], "rows": rows["total"], "rows_200": ok_rows["total"]}
 
 
+class Target:
+    """Something wrk and the probe can be pointed at: its port, token, processes and books."""
+
+    def __init__(self, name, port, token="unused", router=None, pids=()):
+        self.name = name
+        self.port = port
+        self.token = token
+        self.router = router
+        self._pids = list(pids)
+
+    @property
+    def pids(self):
+        return [self.router.proc.pid] if self.router else self._pids
+
+    def cpu_seconds(self):
+        """User + system CPU of the target's own processes (the upstream's excluded for proxies)."""
+        total = 0
+        for pid in self.pids:
+            try:
+                total += process_cpu_ms(pid) / 1000
+            except OSError:
+                pass
+        return total
+
+
+def parse_variant(text):
+    """NAME:KEY=VALUE[,KEY=VALUE...]; the key binary= names another executable."""
+    name, _, settings = text.partition(":")
+    if not name or name in ("direct", "nginx", "tokenrouter", "tokenrouter-quiet") or not settings:
+        raise argparse.ArgumentTypeError(f"--variant wants NAME:KEY=VALUE[,KEY=VALUE...], got {text!r}")
+    env = dict(pair.split("=", 1) for pair in settings.split(",") if "=" in pair)
+    return name, env.pop("binary", None), env
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
         self.quick = args.quick
         self.duration = args.duration or (2 if self.quick else 10)
         self.delay_duration = max(1, self.duration // 2)
+        self.scenarios = set(args.scenarios.split(","))
         self.workdir = tempfile.mkdtemp(prefix="tokenrouter-bench-")
         self.processes = Processes(self.workdir)
-        self.results = {"runs": [], "streams": {}, "process": {}, "books": {}, "soak": None}
+        self.results = {"runs": [], "streams": {}, "process": {}, "books": {}, "soak": None, "variants": {}}
         self.usage_per_request = None
+        self.routers = []
 
     # ---- set-up -------------------------------------------------------------------------
 
     def start_upstream(self):
-        self.upstream_port = free_port()
+        port = free_port()
         dll = os.path.join(HERE, "upstream", "bin", "Release", "net10.0", "bench-upstream.dll")
-        self.upstream = self.processes.start("upstream", ["dotnet", dll, "--port", str(self.upstream_port)])
-        stats = f"http://127.0.0.1:{self.upstream_port}/bench/stats"
+        proc = self.processes.start("upstream", ["dotnet", dll, "--port", str(port)])
+        stats = f"http://127.0.0.1:{port}/bench/stats"
         wait_until(lambda: http_ok(stats), 30, "the fake upstream")
         self.usage_per_request = http_json("GET", stats)[1]["total_tokens_per_request"]
+        self.direct = Target("direct", port, pids=[proc.pid])
 
     def start_nginx(self):
-        self.nginx_port = free_port()
+        port = free_port()
         with open(os.path.join(HERE, "nginx.conf.template")) as template:
             config = (template.read().replace("@@DIR@@", self.workdir)
-                      .replace("@@UPSTREAM_PORT@@", str(self.upstream_port))
-                      .replace("@@PORT@@", str(self.nginx_port)))
+                      .replace("@@UPSTREAM_PORT@@", str(self.direct.port))
+                      .replace("@@PORT@@", str(port)))
         path = os.path.join(self.workdir, "nginx.conf")
         with open(path, "w") as out:
             out.write(config)
-        self.nginx = self.processes.start(
+        master = self.processes.start(
             "nginx", ["nginx", "-p", self.workdir, "-c", path, "-e", os.path.join(self.workdir, "nginx-error.log")])
-        wait_until(lambda: http_ok(f"http://127.0.0.1:{self.nginx_port}/bench/stats"), 30, "nginx")
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/bench/stats"), 30, "nginx")
+        self.nginx = Target("nginx", port, pids=[master.pid] + children_of(master.pid))
+
+    def start_floor(self):
+        binary = os.path.join(HERE, "floor", "bin", "publish", "bench-floor")
+        port = free_port()
+        proc = self.processes.start("floor", [binary, "--port", str(port),
+                                              "--upstream", f"http://127.0.0.1:{self.direct.port}/"])
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/bench/stats"), 30, "the .NET floor proxy")
+        self.floor = Target("dotnet-floor", port, pids=[proc.pid])
 
     def start_tokenrouter(self):
         trials = 3 if self.quick else 5
-        router = TokenRouter("tokenrouter", self.args.binary, self.processes, self.workdir, self.upstream_port)
+        router = TokenRouter("tokenrouter", self.args.binary, self.processes, self.workdir, self.direct.port)
         first = router.first_start()
         log(f"tokenrouter: first start on a new database answered /healthz after {first:.0f} ms")
-        startups = []
-        for trial in range(trials):
+        startups, startup_cpu = [], []
+        for _ in range(trials):
             router.stop()
-            startups.append(router.timed_start())
+            wall, cpu = router.timed_start()
+            startups.append(wall)
+            startup_cpu.append(cpu)
         log("tokenrouter: start-up to first answered chat request: "
-            + ", ".join(f"{ms:.0f}" for ms in startups) + " ms")
-        time.sleep(2)
-        idle = status_kib(router.proc.pid, "VmRSS") / 1024
+            + ", ".join(f"{ms:.0f}" for ms in startups) + " ms; CPU used by then: "
+            + ", ".join(f"{ms:.0f}" for ms in startup_cpu) + " ms")
+        idle = settled_rss_mib(router.proc.pid)
         log(f"tokenrouter: idle RSS {idle:.1f} MiB")
-        self.results["process"].update(first_start_ms=first, startups_ms=startups, idle_rss_mib=idle,
+        self.results["process"].update(first_start_ms=first, startups_ms=startups, startup_cpu_ms=startup_cpu,
+                                       idle_rss_mib=idle,
                                        binary_mib=os.path.getsize(self.args.binary) / 2**20)
         self.router = router
+        self.routers.append(router)
 
-        # The same binary with the per-request Information log line off; its books stay on.
-        quiet = TokenRouter("tokenrouter-quiet", self.args.binary, self.processes, self.workdir,
-                            self.upstream_port, {"Logging__LogLevel__Default": "Warning"})
-        quiet.first_start()
-        time.sleep(1)
-        self.results["process"]["quiet_idle_rss_mib"] = status_kib(quiet.proc.pid, "VmRSS") / 1024
-        self.quiet = quiet
+        # The same binary with the per-request Information log line off (the books stay on),
+        # and any --variant: each with its own database, started now and idle until its turn.
+        variants = [("tokenrouter-quiet", None, {"Logging__LogLevel__Default": "Warning"})] + self.args.variant
+        self.extra = []
+        for name, binary, env in variants:
+            extra = TokenRouter(name, os.path.abspath(binary or self.args.binary), self.processes, self.workdir,
+                                self.direct.port, env)
+            extra.first_start()
+            extra.count(streamprobe.chat_once(extra.port, CHAT, extra.token, chat_body(MODELS[0])).status)
+            idle = settled_rss_mib(extra.proc.pid)
+            self.results["variants"][name] = dict(env=env, binary=binary, idle_rss_mib=idle,
+                                                  binary_mib=os.path.getsize(extra.binary) / 2**20)
+            log(f"{name}: idle RSS {idle:.1f} MiB")
+            self.routers.append(extra)
+            self.extra.append(Target(name, extra.port, extra.token, extra))
+        self.tokenrouter = Target("tokenrouter", router.port, router.token, router)
 
-    def targets(self):
-        """(name, port, token, TokenRouter or None) for every target."""
-        return [
-            ("direct", self.upstream_port, "unused", None),
-            ("nginx", self.nginx_port, "unused", None),
-            ("tokenrouter", self.router.port, self.router.token, self.router),
-            ("tokenrouter-quiet", self.quiet.port, self.quiet.token, self.quiet),
-        ]
+    def targets(self, with_variants=True):
+        """Direct, nginx and TokenRouter; with_variants adds the .NET floor and TokenRouter's variants."""
+        core = [self.direct, self.nginx, self.tokenrouter]
+        return core + [self.floor] + self.extra if with_variants else core
 
     # ---- load ---------------------------------------------------------------------------
 
-    def wrk(self, target, port, token, router, model, conns, duration, stream=False, stream_every=0,
-            scenario="", record=True):
+    def wrk(self, target, model, conns, duration, stream=False, stream_every=0, scenario="", record=True,
+            prompt_bytes=0):
         active_ms = int(duration * 1000)
         argv = ["wrk", "-t1", f"-c{conns}", f"-d{duration + TAIL_S}s", "--timeout", "10s",
-                "-s", os.path.join(HERE, "load.lua"), f"http://127.0.0.1:{port}{CHAT}",
-                "--", token, model, "1" if stream else "0", str(active_ms), str(stream_every)]
+                "-s", os.path.join(HERE, "load.lua"), f"http://127.0.0.1:{target.port}{CHAT}",
+                "--", target.token, model, "1" if stream else "0", str(active_ms), str(stream_every),
+                str(prompt_bytes)]
+        cpu_before = target.cpu_seconds()
         completed = subprocess.run(argv, capture_output=True, text=True, timeout=duration + TAIL_S + 60)
+        cpu = target.cpu_seconds() - cpu_before
         line = next((l for l in completed.stdout.splitlines() if l.startswith("BENCH_RESULT ")), None)
         if line is None:
-            raise RuntimeError(f"wrk printed no result for {target}: {completed.stdout}{completed.stderr}")
+            raise RuntimeError(f"wrk printed no result for {target.name}: {completed.stdout}{completed.stderr}")
         result = json.loads(line[len("BENCH_RESULT "):])
-        result.update(target=target, scenario=scenario, conns=conns, model=model, stream=stream,
-                      rps=result["requests"] / duration)
+        result.update(target=target.name, scenario=scenario, conns=conns, model=model, stream=stream,
+                      rps=result["requests"] / duration,
+                      cpu_us=cpu * 1e6 / result["requests"] if result["requests"] else None)
         result["socket_errors"] = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors",
                                                           "timeouts"))
-        if router is not None:
-            router.count(200, result["requests"] - result["non2xx"])
-            router.count(500, result["non2xx"])
+        if target.router is not None:
+            target.router.count(200, result["requests"] - result["non2xx"])
+            target.router.count(500, result["non2xx"])
         if record:
             self.results["runs"].append(result)
-        ms = result["p50"] / 1000
-        log(f"{scenario:<12} {target:<18} c={conns:<4} {result['rps']:>9.0f} req/s  p50 {ms:7.3f} ms  "
-            f"p99 {result['p99'] / 1000:7.3f} ms  non2xx {result['non2xx']}  socket errors {result['socket_errors']}")
+        cpu_text = f"{result['cpu_us']:6.0f}" if result["cpu_us"] is not None else "     -"
+        log(f"{scenario:<10} {target.name:<18} c={conns:<4} {result['rps']:>8.0f} req/s  "
+            f"p50 {result['p50'] / 1000:7.3f} ms  p99 {result['p99'] / 1000:7.3f} ms  CPU {cpu_text} us/req  "
+            f"non2xx {result['non2xx']}  socket errors {result['socket_errors']}")
         return result
 
     def warm_up(self):
-        for target, port, token, router in self.targets():
-            self.wrk(target, port, token, router, MODELS[0], 64, 2 if self.quick else 3,
-                     scenario="warm-up", record=False)
-            self.wrk(target, port, token, router, MODELS[0], 16, 1, stream=True,
-                     scenario="warm-up", record=False)
+        for target in self.targets():
+            self.wrk(target, MODELS[0], 64, 2 if self.quick else 3, scenario="warm-up", record=False)
+            self.wrk(target, MODELS[0], 16, 1, stream=True, scenario="warm-up", record=False)
 
     def load_runs(self):
-        sampler = RssSampler(self.router.proc.pid)
+        pid = self.router.proc.pid
+        sampler = RssSampler(pid)
         with sampler:
-            for conns in CONNECTIONS:
-                for target, port, token, router in self.targets():
-                    before = len(sampler.samples)
-                    self.wrk(target, port, token, router, MODELS[0], conns, self.duration, scenario="0ms")
-                    if target == "tokenrouter" and conns == max(CONNECTIONS):
-                        during = [rss for _, rss in sampler.samples[before:]]
-                        self.results["process"]["peak_rss_256_mib"] = max(during, default=0) / 1024
+            if "0ms" in self.scenarios:
+                for conns in CONNECTIONS:
+                    for target in self.targets():
+                        before = len(sampler.samples)
+                        self.wrk(target, MODELS[0], conns, self.duration, scenario="0ms")
+                        if target is self.tokenrouter and conns == max(CONNECTIONS):
+                            during = [rss for _, rss in sampler.samples[before:]]
+                            self.results["process"]["peak_rss_256_mib"] = max(during, default=0) / 1024
 
-            for target, port, token, router in self.targets()[:3]:
-                self.wrk(target, port, token, router, MODELS[0], 64, self.duration, stream=True,
-                         scenario="stream-0ms")
+            if "stream-0ms" in self.scenarios:
+                for target in self.targets(with_variants=False):
+                    self.wrk(target, MODELS[0], 64, self.duration, stream=True, scenario="stream-0ms")
 
-            for conns in CONNECTIONS:
-                for target, port, token, router in self.targets()[:3]:
-                    self.wrk(target, port, token, router, MODELS[1], conns, self.delay_duration,
-                             scenario="20ms")
+            if "large-0ms" in self.scenarios:
+                for target in self.targets():
+                    self.wrk(target, MODELS[0], 64, self.duration, scenario="large-0ms", prompt_bytes=LARGE_PROMPT)
 
-            self.stream_probes()
-        self.results["process"]["peak_rss_mib"] = sampler.max_mib
-        self.results["process"]["hwm_mib"] = status_kib(self.router.proc.pid, "VmHWM") / 1024
+            if "20ms" in self.scenarios:
+                for conns in CONNECTIONS:
+                    for target in self.targets(with_variants=False):
+                        self.wrk(target, MODELS[1], conns, self.delay_duration, scenario="20ms")
+
+            if "probe" in self.scenarios:
+                self.stream_probes()
+        process = self.results["process"]
+        process["peak_rss_mib"] = sampler.max_mib
+        process["hwm_mib"] = status_kib(pid, "VmHWM") / 1024
         time.sleep(5)
-        self.results["process"]["after_rss_mib"] = status_kib(self.router.proc.pid, "VmRSS") / 1024
-        log(f"tokenrouter: RSS peak {sampler.max_mib:.1f} MiB, "
-            f"after load {self.results['process']['after_rss_mib']:.1f} MiB")
+        process["after_rss_mib"] = status_kib(pid, "VmRSS") / 1024
+        log(f"tokenrouter: RSS peak {sampler.max_mib:.1f} MiB, after load {process['after_rss_mib']:.1f} MiB")
 
     def stream_probes(self):
         body = chat_body(MODELS[1], stream=True)
         sequential = 8 if self.quick else 20
         concurrent = 32 if self.quick else 64
-        for target, port, token, router in self.targets()[:3]:
-            warm = streamprobe.run_streams(port, CHAT, token, body, 2, 1)
-            one = streamprobe.run_streams(port, CHAT, token, body, sequential, 1)
-            many = streamprobe.run_streams(port, CHAT, token, body, concurrent, concurrent)
-            for response in warm + one + many:
-                if router is not None:
-                    router.count(response["status"])
-            self.results["streams"][target] = {"one": one, "many": many}
+        for target in self.targets(with_variants=False):
+            warm = streamprobe.run_streams(target.port, CHAT, target.token, body, 2, 1)
+            one = streamprobe.run_streams(target.port, CHAT, target.token, body, sequential, 1)
+            many = streamprobe.run_streams(target.port, CHAT, target.token, body, concurrent, concurrent)
+            if target.router is not None:
+                for response in warm + one + many:
+                    target.router.count(response["status"])
+            self.results["streams"][target.name] = {"one": one, "many": many}
             ttfb = statistics.median(r["ttfb"] for r in one)
-            log(f"streams      {target:<18} TTFB p50 {ttfb:.3f} ms over {sequential}; {concurrent} at once done")
+            log(f"streams    {target.name:<18} TTFB p50 {ttfb:.3f} ms over {sequential}; {concurrent} at once done")
 
     # ---- books --------------------------------------------------------------------------
 
@@ -430,7 +532,7 @@ class Bench:
             answered_2xx=router.answered_2xx, answered_other=router.answered_other,
             expected_used=expected_used, used=delta["used"], rows=delta["rows"], rows_200=delta["rows_200"],
             ok=ok)
-        log(f"books {router.name}: answered {router.answered_2xx} (+{router.answered_other} non-2xx), "
+        log(f"books {label or router.name}: answered {router.answered_2xx} (+{router.answered_other} non-2xx), "
             f"used +{delta['used']} (expected {expected_used}), rows +{delta['rows']}, "
             f"rows 200 +{delta['rows_200']}: {'OK' if ok else 'MISMATCH'}")
 
@@ -450,12 +552,12 @@ class Bench:
         baseline = self.settle([router])[router.name]
         log(f"soak: {seconds} s at 64 connections, RSS sampled every 10 s")
         with RssSampler(router.proc.pid, interval=10) as sampler:
-            result = self.wrk("tokenrouter", router.port, router.token, router, MODELS[1], 64, seconds,
-                              stream_every=4, scenario="soak", record=False)
+            result = self.wrk(self.tokenrouter, MODELS[1], 64, seconds, stream_every=4, scenario="soak",
+                              record=False)
         samples = [rss / 1024 for _, rss in sampler.samples]
-        minute = max(1, len(samples) // 10)
-        early = statistics.median(samples[1:1 + minute] or samples[:1])
-        late = statistics.median(samples[-minute:])
+        tenth = max(1, len(samples) // 10)
+        early = statistics.median(samples[1:1 + tenth] or samples[:1])
+        late = statistics.median(samples[-tenth:])
         grew = late > early * 1.10 + 4
         self.results["soak"] = dict(seconds=seconds, samples=samples, first=samples[0], last=samples[-1],
                                     max=max(samples), early=early, late=late, grew=grew, rps=result["rps"],
@@ -471,11 +573,12 @@ class Bench:
         try:
             self.start_upstream()
             self.start_nginx()
+            self.start_floor()
             self.start_tokenrouter()
             self.warm_up()
-            baselines = self.settle([self.router, self.quiet])
+            baselines = self.settle(self.routers)
             self.load_runs()
-            for router in (self.router, self.quiet):
+            for router in self.routers:
                 self.check_books(router, baselines[router.name])
             if self.args.soak:
                 self.soak(self.args.soak)
@@ -507,6 +610,11 @@ def main():
     parser.add_argument("--duration", type=int, help="whole seconds of load per run (default 10, quick 2)")
     parser.add_argument("--soak", type=int, metavar="SECONDS", help="then a soak of this many seconds")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases)")
+    parser.add_argument("--variant", action="append", type=parse_variant, default=[], metavar="NAME:K=V[,K=V]",
+                        help="also run TokenRouter with these environment variables (binary=PATH for another "
+                             "executable) in the zero-delay runs; repeatable")
+    parser.add_argument("--scenarios", default="0ms,large-0ms,stream-0ms,20ms,probe",
+                        help="comma list of 0ms, large-0ms, stream-0ms, 20ms, probe (default: all)")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     args = parser.parse_args()
     if args.soak is not None and not 10 <= args.soak <= 24 * 3600:

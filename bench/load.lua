@@ -1,11 +1,13 @@
 -- wrk script: POSTs one chat completion body with a bearer token, over and over.
--- Arguments (after "--"): token model stream(0|1) active_ms [stream_every]
+-- Arguments (after "--"): token model stream(0|1) active_ms [stream_every] [prompt_bytes]
 --   active_ms     new requests are sent only during the first active_ms; wrk's -d is set
 --                 a little longer, so every request in flight finishes before wrk stops and
 --                 wrk's count is exactly the number of requests answered (for the books check).
 --                 (A request() hook costs wrk no more CPU than its static request; a delay()
 --                 hook would cost about 25 % more, as every request then goes through a timer.)
 --   stream_every  when > 0, every Nth request streams instead (the soak's mixed load).
+--   prompt_bytes  when > 0, the user message is about this long (English-like words), for
+--                 proxies whose cost grows with the prompt.
 -- done() prints one JSON line (latencies in microseconds) that bench.py reads.
 local ffi = require("ffi")
 ffi.cdef [[
@@ -23,10 +25,26 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local function body(model, stream)
+local function prompt(bytes)
+  if bytes <= 0 then
+    return "Say hello to the benchmark."
+  end
+  local words = { "the", "quota", "gateway", "forwards", "each", "request", "to", "provider", "and",
+    "records", "its", "usage", "in", "books", "teams", "share", "one", "account", "safely", "tokens" }
+  local parts, size, i = {}, 0, 0
+  while size < bytes do
+    i = i + 1
+    local word = words[(i * 7) % #words + 1]
+    parts[#parts + 1] = word
+    size = size + #word + 1
+  end
+  return table.concat(parts, " ")
+end
+
+local function body(model, stream, prompt_bytes)
   local b = '{"model":"' .. model .. '","messages":[' ..
     '{"role":"system","content":"You are a helpful assistant."},' ..
-    '{"role":"user","content":"Say hello to the benchmark."}],"max_tokens":64'
+    '{"role":"user","content":"' .. prompt(prompt_bytes) .. '"}],"max_tokens":64'
   if stream then
     b = b .. ',"stream":true,"stream_options":{"include_usage":true}'
   end
@@ -40,12 +58,13 @@ function init(args)
   local stream = args[3] == "1"
   stop_at = now_ms() + tonumber(args[4])
   stream_every = tonumber(args[5] or "0")
+  local prompt_bytes = tonumber(args[6] or "0")
   local headers = {
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",
   }
-  plain = wrk.format("POST", nil, headers, body(model, stream))
-  streaming = wrk.format("POST", nil, headers, body(model, true))
+  plain = wrk.format("POST", nil, headers, body(model, stream, prompt_bytes))
+  streaming = wrk.format("POST", nil, headers, body(model, true, prompt_bytes))
 end
 
 function request()

@@ -3,7 +3,8 @@
 import os
 import statistics
 
-TARGET_ORDER = ("direct", "nginx", "tokenrouter", "tokenrouter-quiet")
+TARGET_ORDER = ("direct", "nginx", "tokenrouter")
+WITH_FLOOR = TARGET_ORDER + ("dotnet-floor",)
 
 
 def render(results, args, goals):
@@ -14,15 +15,17 @@ def render(results, args, goals):
               in targets(results, runs, goals)]
 
     lines += ["", "## Non-streaming, zero-delay upstream", ""]
-    lines += load_table(runs, "0ms", TARGET_ORDER)
+    lines += load_table(runs, "0ms", WITH_FLOOR + tuple(results["variants"]))
+    lines += ["", "## Non-streaming, zero-delay upstream, 8 KB prompt (about 1,600 tokens)", ""]
+    lines += load_table(runs, "large-0ms", WITH_FLOOR + tuple(results["variants"]))
     lines += ["", "## Non-streaming, upstream answers after 20 ms", ""]
     lines += load_table(runs, "20ms", TARGET_ORDER[:3])
     lines += ["", "## Streaming, zero-delay upstream (20 chunks + usage + [DONE] per request)", ""]
     lines += load_table(runs, "stream-0ms", TARGET_ORDER[:3])
     lines += ["", "## Streaming, 20 chunks 20 ms apart (times from sending the request)", ""]
     lines += stream_table(results["streams"])
-    lines += ["", "## What the request log line costs (Logging__LogLevel__Default=Warning; books still on)", ""]
-    lines += logging_table(runs)
+    lines += ["", "## TokenRouter variants against the shipped settings (zero-delay upstream)", ""]
+    lines += variants_table(runs, results["variants"])
     lines += ["", "## TokenRouter process", ""]
     lines += process_table(results)
     lines += ["", "## Books", ""]
@@ -42,6 +45,9 @@ class Runs:
 
     def conns(self, scenario):
         return sorted({c for s, _, c in self.by_key if s == scenario})
+
+    def present(self, scenario):
+        return any(s == scenario for s, _, _ in self.by_key)
 
 
 def header(results, args):
@@ -71,7 +77,8 @@ def targets(results, runs, goals):
     if tr and ng:
         share = tr["rps"] / ng["rps"]
         rows.append(("Throughput, 64 conns, zero-delay upstream, vs nginx",
-                     f"{tr['rps']:,.0f} vs {ng['rps']:,.0f} req/s = {share:.0%}",
+                     f"{tr['rps']:,.0f} vs {ng['rps']:,.0f} req/s = {share:.0%} "
+                     f"(CPU per request {cpu(tr)} vs {cpu(ng)} us)",
                      f">= {goals['throughput']:.0%}", verdict(share >= goals["throughput"])))
 
     tr, ng, direct = (runs.get("0ms", t, 1) for t in ("tokenrouter", "nginx", "direct"))
@@ -127,6 +134,10 @@ def targets(results, runs, goals):
     return rows
 
 
+def cpu(run):
+    return f"{run['cpu_us']:.0f}" if run.get("cpu_us") is not None else "-"
+
+
 def verdict(passed):
     return "PASS" if passed else "**MISS**"
 
@@ -149,8 +160,11 @@ def batched(responses):
 
 
 def load_table(runs, scenario, order):
-    lines = ["| conns | target | req/s | vs nginx | p50 | p99 | added p50 | added p99 | non-2xx | socket errors |",
-             "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    if not runs.present(scenario):
+        return ["(not run)"]
+    lines = ["| conns | target | req/s | vs nginx | p50 | p99 | added p50 | added p99 | CPU us/req | non-2xx "
+             "| socket errors |",
+             "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for conns in runs.conns(scenario):
         direct = runs.get(scenario, "direct", conns)
         nginx = runs.get(scenario, "nginx", conns)
@@ -162,11 +176,13 @@ def load_table(runs, scenario, order):
             added50 = f"{(run['p50'] - direct['p50']) / 1000:+.3f}" if direct and target != "direct" else ""
             added99 = f"{(run['p99'] - direct['p99']) / 1000:+.3f}" if direct and target != "direct" else ""
             lines.append(f"| {conns} | {target} | {run['rps']:,.0f} | {share} | {ms(run['p50'])} | {ms(run['p99'])} "
-                         f"| {added50} | {added99} | {run['non2xx']} | {run['socket_errors']} |")
+                         f"| {added50} | {added99} | {cpu(run)} | {run['non2xx']} | {run['socket_errors']} |")
     return lines
 
 
 def stream_table(streams):
+    if not streams:
+        return ["(not run)"]
     lines = ["| probe | target | TTFB p50 | TTFB p99 | added TTFB p50 | gap p50 | gap p99 | gap max "
              "| gaps < 10 ms | last chunk to end p50 |",
              "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
@@ -187,29 +203,43 @@ def stream_table(streams):
     return lines
 
 
-def logging_table(runs):
-    lines = ["| conns | req/s on | req/s off | throughput cost | p50 on | p50 off | p99 on | p99 off |",
-             "|--:|--:|--:|--:|--:|--:|--:|--:|"]
-    for conns in runs.conns("0ms"):
-        on, off = runs.get("0ms", "tokenrouter", conns), runs.get("0ms", "tokenrouter-quiet", conns)
-        if on and off:
-            cost = 1 - on["rps"] / off["rps"]
-            lines.append(f"| {conns} | {on['rps']:,.0f} | {off['rps']:,.0f} | {cost:+.1%} | {ms(on['p50'])} "
-                         f"| {ms(off['p50'])} | {ms(on['p99'])} | {ms(off['p99'])} |")
+def variants_table(runs, variants):
+    if not variants or not runs.present("0ms"):
+        return ["(none run)"]
+    lines = ["`tokenrouter-quiet` is the shipped binary with `Logging__LogLevel__Default=Warning`: no "
+             "Information line per request (the books are never off). Others come from `--variant`.", "",
+             "| variant | settings | idle RSS | conns | req/s | vs tokenrouter | p50 | p99 | CPU us/req "
+             "| CPU vs tokenrouter |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for name, variant in variants.items():
+        settings = ", ".join(f"`{k}={v}`" for k, v in variant["env"].items())
+        if variant.get("binary"):
+            settings = f"binary `{variant['binary']}`" + (", " + settings if settings else "")
+        label = f"| {name} | {settings} | {variant['idle_rss_mib']:.1f} MiB"
+        for conns in runs.conns("0ms"):
+            base, run = runs.get("0ms", "tokenrouter", conns), runs.get("0ms", name, conns)
+            if not base or not run:
+                continue
+            cpu_share = (f"{run['cpu_us'] / base['cpu_us'] - 1:+.0%}"
+                         if run.get("cpu_us") and base.get("cpu_us") else "")
+            lines.append(f"{label} | {conns} | {run['rps']:,.0f} | {run['rps'] / base['rps'] - 1:+.0%} "
+                         f"| {ms(run['p50'])} | {ms(run['p99'])} | {cpu(run)} | {cpu_share} |")
+            label = "| | |"
     return lines
 
 
 def process_table(results):
     p = results["process"]
     startups = ", ".join(f"{x:.0f}" for x in p.get("startups_ms", []))
+    startup_cpu = ", ".join(f"{x:.0f}" for x in p.get("startup_cpu_ms", []))
     rows = [
         ("RSS idle (started, one request answered, 2 s quiet)", f"{p.get('idle_rss_mib', 0):.1f} MiB"),
         ("RSS peak during the 256-connection run", f"{p.get('peak_rss_256_mib', 0):.1f} MiB"),
         ("RSS peak over all load (sampled every 200 ms)", f"{p.get('peak_rss_mib', 0):.1f} MiB"),
         ("VmHWM (kernel's high-water mark) after all load", f"{p.get('hwm_mib', 0):.1f} MiB"),
         ("RSS 5 s after load", f"{p.get('after_rss_mib', 0):.1f} MiB"),
-        ("RSS idle with the log line off", f"{p.get('quiet_idle_rss_mib', 0):.1f} MiB"),
         ("Start-up to first answered chat request (existing database)", f"{startups} ms"),
+        ("CPU the process had used by its first answer (same starts)", f"{startup_cpu} ms"),
         ("First start on a new database to /healthz (migrations)", f"{p.get('first_start_ms', 0):.0f} ms"),
         ("Binary size", f"{p.get('binary_mib', 0):.1f} MiB"),
     ]

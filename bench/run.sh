@@ -26,7 +26,15 @@ fi
 # 2. The fake provider: a Release JIT build (incremental, seconds when nothing changed).
 dotnet build bench/upstream/Upstream.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
 
-# 3. TokenRouter: the given binary, or dist/tokenrouter, published again when a source file
+# 3. The .NET floor proxy: native AOT like TokenRouter, published once (a few minutes), then
+#    again only when its sources change.
+floor=bench/floor/bin/publish/bench-floor
+if [ ! -x "$floor" ] || [ -n "$(find bench/floor \( -name '*.cs' -o -name '*.csproj' \) -newer "$floor" | head -1)" ]; then
+  echo "Publishing the .NET floor proxy (native AOT; a few minutes the first time)..." >&2
+  dotnet publish bench/floor/Floor.csproj -c Release -r linux-x64 -o bench/floor/bin/publish -nologo -v quiet
+fi
+
+# 4. TokenRouter: the given binary, or dist/tokenrouter, published again when a source file
 #    is newer than it (or with --rebuild).
 if [ -z "$binary" ]; then
   binary="dist/tokenrouter"
