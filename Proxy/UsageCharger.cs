@@ -15,17 +15,27 @@ internal sealed class UsageCharger(IBooks books, TokenEstimator estimator, Quota
     {
         var account = exchange.Account;
         var reservation = exchange.Reservation;
-        await books.ChargeAsync(record, () =>
+        try
         {
-            if (reservation is not null)
+            await books.ChargeAsync(record, () =>
             {
-                reservation.Settle(record.TotalTokens);
-            }
-            else
-            {
-                account.Settle(0, record.TotalTokens);
-            }
-        });
+                if (reservation is not null)
+                {
+                    reservation.Settle(record.TotalTokens);
+                }
+                else
+                {
+                    account.Settle(0, record.TotalTokens);
+                }
+            });
+        }
+        catch
+        {
+            // The row was refused or the books closed under it: nothing was charged, so the
+            // reservation is released without usage, keeping used equal to the logged sum.
+            reservation?.Settle(0);
+            throw;
+        }
 
         if (record.TotalTokens > 0)
         {
