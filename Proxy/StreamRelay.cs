@@ -50,7 +50,13 @@ internal sealed class StreamRelay(RouterSettings settings, ILogger<StreamRelay> 
                     else if (sseEvent.HasData && sseEvent.Data.Span is [(byte)'{', ..])
                     {
                         var inspection = JsonInspector.Inspect(sseEvent.Data.Span, exchange.Usage is null ? exchange.Produced : null);
-                        sawError |= inspection.HasError;
+                        if (inspection.HasError)
+                        {
+                            // Noted now: the [DONE] that usually follows an in-band error writes the row.
+                            sawError = true;
+                            exchange.ErrorType = "upstream_stream_error";
+                        }
+
                         if (inspection.Usage is { } usage && exchange.Usage is null)
                         {
                             exchange.Usage = usage;
@@ -103,7 +109,6 @@ internal sealed class StreamRelay(RouterSettings settings, ILogger<StreamRelay> 
 
         if (failure is null)
         {
-            exchange.ErrorType = sawError ? "upstream_stream_error" : null;
             await exchange.ChargeAsync();
             return;
         }
