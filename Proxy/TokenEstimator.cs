@@ -10,10 +10,16 @@ namespace TokenRouter.Proxy;
 /// The vocabulary takes a few hundred milliseconds to load, so it loads in the background
 /// at start. Until it is ready, counts fall back to a byte-based estimate (UTF-8 bytes / 3),
 /// which errs high for English and never takes start-up hostage.
+/// Text longer than <see cref="ExactChars"/> is counted from evenly spaced samples: the
+/// tokenizer needs about ten seconds per megabyte of text it has no cache for (base64 audio
+/// in a chat message, one long word), which a body within the size limit must not cost.
 /// </remarks>
 internal sealed class TokenEstimator
 {
     private const int BytesPerTokenFallback = 3;
+    private const int ExactChars = 64 * 1024;
+    private const int Samples = 8;
+    private const int SampleChars = ExactChars / Samples;
     private readonly Task<Tokenizer> _tokenizer = Task.Run(() => (Tokenizer)TiktokenTokenizer.CreateForEncoding("o200k_base"));
 
     public bool IsReady => _tokenizer.IsCompletedSuccessfully;
@@ -27,10 +33,22 @@ internal sealed class TokenEstimator
 
         if (_tokenizer.IsCompletedSuccessfully)
         {
-            return _tokenizer.Result.CountTokens(text);
+            return text.Length <= ExactChars ? _tokenizer.Result.CountTokens(text) : CountBySamples(_tokenizer.Result, text);
         }
 
         return (System.Text.Encoding.UTF8.GetByteCount(text) + BytesPerTokenFallback - 1) / BytesPerTokenFallback;
+    }
+
+    private static long CountBySamples(Tokenizer tokenizer, ReadOnlySpan<char> text)
+    {
+        long counted = 0;
+        var stride = text.Length / Samples;
+        for (var i = 0; i < Samples; i++)
+        {
+            counted += tokenizer.CountTokens(text.Slice(i * stride, SampleChars));
+        }
+
+        return (long)Math.Ceiling((double)counted * text.Length / ExactChars);
     }
 
     /// <summary>Waits for the vocabulary (tests and warm-up; the request path never waits).</summary>
