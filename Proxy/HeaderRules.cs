@@ -18,6 +18,7 @@ internal static class HeaderRules
     {
         "Authorization", "api-key", "x-api-key", "Cookie", "OpenAI-Organization", "OpenAI-Project",
         "Accept-Encoding", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP",
+        "X-Original-For", "X-Original-Host", "X-Original-Proto", // what UseForwardedHeaders moved aside
     };
 
     private static readonly HashSet<string> NotToClient = new(StringComparer.OrdinalIgnoreCase)
