@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.Json.Nodes;
 using TokenRouter.Proxy;
 using TokenRouter.Storage;
 using TokenRouter.Tests.Infrastructure;
@@ -22,44 +22,78 @@ public sealed class BooksCaseTests : IClassFixture<ProxyFixture>
     private FakeUpstream Upstream => _env.Upstream;
 
     [Fact]
-    public async Task C11_TokenInUse_IsNowhereInTheDatabaseFilesTheLogsOrTheLogRows()
+    public async Task C11_TokenIsShownOnceOnly_NowhereInTheFilesLogsRowsOrAdminAnswers()
     {
-        var team = await Router.CreateTeamDirectAsync(UniqueName("c11"), 100_000);
-        using var client = Router.CreateClient(team.Token);
-        using var byApiKey = ClientWith(Router, "api-key", team.Token);
-        using (await PostAsync(client, "v1/chat/completions", ChatBody("hi")))
-        using (await PostAsync(client, "v1/chat/completions", ChatBody("hi", stream: true)))
-        using (await PostAsync(byApiKey, "v1/embeddings", """{"model":"text-embedding-3-small","input":"x"}"""))
-        using (await PostAsync(client, "v1/chat/completions", ChatBody("hi", model: "nope")))
-        using (await client.GetAsync("v1/models"))
-        using (await client.GetAsync("v1/usage"))
+        // Created and rotated through the admin API, as an admin would.
+        using var admin = Router.CreateAdminClient();
+        var name = UniqueName("c11");
+        using var created = await admin.PostAsync(
+            "admin/api/teams", Json($$"""{"name":"{{name}}","quota":100000}"""));
+        var createdText = await created.Content.ReadAsStringAsync();
+        var first = JsonNode.Parse(createdText)!;
+        var teamId = (long)first["id"]!;
+        var token = (string)first["token"]!;
+        using (var client = Router.CreateClient(token))
+        using (var byApiKey = ClientWith(Router, "api-key", token))
         {
+            await SpendAsync(client, byApiKey);
         }
 
-        // A wrong token that shares the team token's first 40 characters must not echo them either.
-        using var near = ClientWith(Router, "x-api-key", team.Token[..^6] + "ZZZZZZ");
-        using var refused = await PostAsync(near, "v1/chat/completions", ChatBody("hi"));
-        var refusal = await refused.Content.ReadAsStringAsync();
+        using var rotated = await admin.PostAsync($"admin/api/teams/{teamId}/rotate", null);
+        var rotatedText = await rotated.Content.ReadAsStringAsync();
+        var newToken = (string)JsonNode.Parse(rotatedText)!["token"]!;
+        using var oldTokenClient = Router.CreateClient(token);
+        using var oldTokenRefused = await PostAsync(oldTokenClient, "v1/chat/completions", ChatBody("hi"));
+        using (var client = Router.CreateClient(newToken))
+        using (var byApiKey = ClientWith(Router, "api-key", newToken))
+        {
+            await SpendAsync(client, byApiKey);
+        }
 
-        var rows = await Router.WaitForLogRowsAsync(team.Id, 4);
-        var secret = team.Token[TeamTokens.Prefix.Length..];
-        var hash = TeamTokens.Hash(team.Token);
+        // A wrong token that shares all but the last characters must not be echoed either.
+        using var near = ClientWith(Router, "x-api-key", newToken[..^6] + "ZZZZZZ");
+        using var nearRefused = await PostAsync(near, "v1/chat/completions", ChatBody("hi"));
+        await Router.WaitForLogRowsAsync(teamId, 8);
 
-        // Every file the database keeps (main, WAL, shared memory), read while the server runs.
-        var files = Directory.GetFiles(Router.DataDirectory).Select(ReadShared).ToList();
-        var everything = files.SelectMany(b => b).ToArray();
-        Assert.Equal(-1, everything.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)));
-        Assert.Equal(-1, everything.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret[^12..])));
-        Assert.NotEqual(-1, everything.AsSpan().IndexOf(Encoding.ASCII.GetBytes(hash)));
-        Assert.Equal(TeamTokens.DisplayPrefix(team.Token), (await Router.GetStoredTeamAsync(team.Id))!.TokenPrefix);
-        Assert.Equal(10, TeamTokens.DisplayPrefix(team.Token).Length);
+        var adminAnswers = new List<string>();
+        foreach (var path in new[]
+        {
+            "admin/api/teams", $"admin/api/teams/{teamId}", $"admin/api/teams/{teamId}/resets",
+            $"admin/api/logs?team_id={teamId}&limit=500", $"admin/api/logs.csv?team_id={teamId}",
+            $"admin/api/usage?team_id={teamId}", "admin/api/usage?bucket=hour", "admin/api/settings",
+        })
+        {
+            using var answer = await admin.GetAsync(path);
+            Assert.True(answer.IsSuccessStatusCode, $"GET {path}: {(int)answer.StatusCode}");
+            adminAnswers.Add(await answer.Content.ReadAsStringAsync());
+        }
 
-        Assert.False(Router.Logs.Contains(secret));
-        Assert.False(Router.Logs.Contains(secret[^12..]));
-        Assert.DoesNotContain(rows, r => RowText(r).Contains(secret[^12..], StringComparison.Ordinal));
-        Assert.DoesNotContain(secret[..12], refusal, StringComparison.Ordinal);
-        Assert.All(Upstream.Requests, r =>
-            Assert.DoesNotContain(r.Headers, h => h.Value.ToString().Contains(secret, StringComparison.Ordinal)));
+        Assert.Equal(401, (int)oldTokenRefused.StatusCode);
+        Assert.Equal(401, (int)nearRefused.StatusCode);
+        var refusals = await oldTokenRefused.Content.ReadAsStringAsync() + await nearRefused.Content.ReadAsStringAsync();
+        var rows = await Router.LogRowsAsync(teamId);
+        Assert.Equal(8, rows.Count);
+        foreach (var secret in new[] { token, newToken }.Select(t => t[TeamTokens.Prefix.Length..]))
+        {
+            // Any 12 characters of the random part would identify the token.
+            foreach (var piece in new[] { secret, secret[..12], secret[^12..] })
+            {
+                Assert.False(Router.DataFilesContain(piece), "a database file holds the token");
+                Assert.False(Router.Logs.Contains(piece), "the log output holds the token");
+                Assert.DoesNotContain(rows, r => RowText(r).Contains(piece, StringComparison.Ordinal));
+                Assert.DoesNotContain(adminAnswers, a => a.Contains(piece, StringComparison.Ordinal));
+                Assert.DoesNotContain(piece, refusals, StringComparison.Ordinal);
+                Assert.All(Upstream.Requests, r =>
+                    Assert.DoesNotContain(r.Headers, h => h.Value.ToString().Contains(piece, StringComparison.Ordinal)));
+            }
+        }
+
+        // The one place each token appears: the answer that created or rotated it.
+        Assert.Contains(token, createdText, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, rotatedText, StringComparison.Ordinal);
+        Assert.Contains(newToken, rotatedText, StringComparison.Ordinal);
+        Assert.True(Router.DataFilesContain(TeamTokens.Hash(newToken)));
+        Assert.Equal(TeamTokens.DisplayPrefix(newToken), (await Router.GetStoredTeamAsync(teamId))!.TokenPrefix);
     }
 
     [Fact]
@@ -71,15 +105,17 @@ public sealed class BooksCaseTests : IClassFixture<ProxyFixture>
         Router.Logs.Clear();
         using var client = Router.CreateClient(team.Token);
         using var stopPolling = new CancellationTokenSource();
-        var polls = 0;
+        using var admin = Router.CreateAdminClient();
+        var polls = new List<int>();
         var polling = Task.Run(async () =>
         {
-            // The admin panel's view of the books, read while the writer is busy.
+            // The admin panel's usage and log pages, read every 100 ms while the writer is busy.
             while (!stopPolling.IsCancellationRequested)
             {
-                await Router.Books.QueryLogsAsync(new LogQuery { TeamId = team.Id, Limit = 50 }, CancellationToken.None);
-                await Router.Books.SummarizeUsageAsync(new UsageQuery { TeamId = team.Id, Bucket = UsageBucket.Hour }, CancellationToken.None);
-                polls++;
+                using var usage = await admin.GetAsync($"admin/api/usage?team_id={team.Id}&bucket=hour");
+                using var logs = await admin.GetAsync($"admin/api/logs?team_id={team.Id}&limit=50");
+                polls.Add((int)usage.StatusCode);
+                polls.Add((int)logs.StatusCode);
                 await Task.Delay(100);
             }
         });
@@ -104,16 +140,24 @@ public sealed class BooksCaseTests : IClassFixture<ProxyFixture>
         await AssertUsedAsync(Router, team.Id, 2_000);
         var summary = await Router.Books.SummarizeUsageAsync(new UsageQuery { TeamId = team.Id }, CancellationToken.None);
         Assert.Equal((200L, 2_000L), (summary.Today.Requests, summary.Today.TotalTokens));
-        Assert.True(polls > 0);
+        var usageAfter = JsonNode.Parse(await admin.GetStringAsync($"admin/api/usage?team_id={team.Id}"))!;
+        Assert.Equal(2_000, (long)usageAfter["totals"]!["today"]!);
+        Assert.NotEmpty(polls);
+        Assert.All(polls, status => Assert.Equal(200, status));
         Assert.DoesNotContain(Router.Logs.Lines, l => l.Level >= LogLevel.Warning);
     }
 
-    private static byte[] ReadShared(string path)
+    /// <summary>Uses a token every way a team can: chat, stream, another endpoint, another header, a refusal, the reads.</summary>
+    private static async Task SpendAsync(HttpClient client, HttpClient byApiKey)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        file.CopyTo(copy);
-        return copy.ToArray();
+        using (await PostAsync(client, "v1/chat/completions", ChatBody("hi")))
+        using (await PostAsync(client, "v1/chat/completions", ChatBody("hi", stream: true)))
+        using (await PostAsync(byApiKey, "v1/embeddings", """{"model":"text-embedding-3-small","input":"x"}"""))
+        using (await PostAsync(client, "v1/chat/completions", ChatBody("hi", model: "nope")))
+        using (await client.GetAsync("v1/models"))
+        using (await client.GetAsync("v1/usage"))
+        {
+        }
     }
 
     private static string RowText(UsageRecord row) =>
