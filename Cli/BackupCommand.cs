@@ -83,5 +83,11 @@ internal static class BackupCommand
         {
             throw new CliException(ExitCodes.Failure, $"the backup to {target} failed: {e.Message}");
         }
+
+        // The copy holds what the database holds: keep it as private as the original should be.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(target, FileSecrecy.OwnerOnly);
+        }
     }
 }

@@ -5,6 +5,7 @@ using TokenRouter.Tests.Config;
 
 namespace TokenRouter.Tests.Cli;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class BackupCommandTests : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -28,6 +29,7 @@ public sealed class BackupCommandTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith($"Backed up {database} to {copy} (", result.Out);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(copy));
         await using var restored = Open(copy);
         await restored.MigrateAsync(CancellationToken.None);
         var team = Assert.Single(await restored.ListTeamsAsync(CancellationToken.None));
