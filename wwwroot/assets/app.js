@@ -31,7 +31,7 @@ function pageName() {
 }
 
 /** Goes to another panel address, e.g. navigate('/admin/logs?team_id=3'). */
-export function navigate(url, { replace = false } = {}) {
+function navigate(url, { replace = false } = {}) {
   window.history[replace ? 'replaceState' : 'pushState'](null, '', url);
   return show();
 }
@@ -46,6 +46,8 @@ async function show() {
   if (!session?.authenticated) {
     document.title = 'Log in · TokenRouter';
     fill(main);
+    main.dataset.page = 'login';
+    main.removeAttribute('aria-busy');
     renderLogin(main, { onLoggedIn: afterLogin, session });
     return;
   }
@@ -63,17 +65,23 @@ async function show() {
 
   document.title = `${page?.title ?? 'Not found'} · TokenRouter`;
   fill(main);
+  main.dataset.page = page ? name : 'not-found';
   if (!page) {
+    main.removeAttribute('aria-busy');
     main.append(h('h1', {}, 'Page not found'),
       h('p', {}, 'There is no admin page at this address. ',
         h('a', { href: `/admin/${HOME}`, 'data-link': true }, 'Go to the teams'), '.'));
     return;
   }
+  // aria-busy tells assistive technology (and the browser tests) when the page is drawn.
+  main.setAttribute('aria-busy', 'true');
   try {
     await page.render(main, { signal: controller.signal, session, navigate });
   } catch (error) {
     if (controller.signal.aborted || error.status === 401) return;
     main.append(h('p', { class: 'error', role: 'alert' }, error.message));
+  } finally {
+    if (!controller.signal.aborted) main.removeAttribute('aria-busy');
   }
 }
 

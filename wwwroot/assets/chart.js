@@ -16,19 +16,22 @@ export function drawTokenChart(container, { series, from, to, bucketMs, label })
   const width = Math.max(280, Math.floor(container.clientWidth || 640));
   const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const max = niceCeiling(Math.max(0, ...series.map((point) => point.total_tokens)));
+  const peak = series.reduce((highest, point) => Math.max(highest, point.total_tokens), 0);
+  const step = niceStep(peak / 5);
+  const max = step * Math.max(1, Math.ceil(peak / step));
   const x = (time) => MARGIN.left + ((time - from) / (to - from)) * plotWidth;
   const y = (tokens) => MARGIN.top + plotHeight - (tokens / max) * plotHeight;
   const total = series.reduce((sum, point) => sum + point.total_tokens, 0);
+  const requests = series.reduce((sum, point) => sum + point.requests, 0);
 
   const chart = svg('svg', {
     class: 'chart', width, height: HEIGHT, viewBox: `0 0 ${width} ${HEIGHT}`, role: 'img',
-    'aria-label': `${label}: ${formatNumber(total)} tokens in ${series.length} ${series.length === 1 ? 'bucket' : 'buckets'}`,
+    'aria-label': `${label}: ${formatNumber(total)} tokens in ${formatNumber(requests)} ` +
+      (requests === 1 ? 'request' : 'requests'),
   });
 
-  // Horizontal grid and token labels.
-  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
-    const tokens = max * fraction;
+  // Horizontal grid and token labels, at round numbers.
+  for (let tokens = 0; tokens <= max; tokens += step) {
     chart.append(
       svg('line', { class: 'grid', x1: MARGIN.left, x2: width - MARGIN.right, y1: y(tokens), y2: y(tokens) }),
       svg('text', { class: 'axis', x: MARGIN.left - 6, y: y(tokens) + 4, 'text-anchor': 'end' }, formatCompact(tokens)));
@@ -52,12 +55,13 @@ export function drawTokenChart(container, { series, from, to, bucketMs, label })
   const slot = Math.max(2, (bucketMs / (to - from)) * plotWidth);
   const detail = new Intl.DateTimeFormat(undefined, hourly
     ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' });
-  for (const point of series) {
+  // Empty buckets (the server may send them) draw nothing.
+  for (const point of series.filter((bucket) => bucket.total_tokens > 0)) {
     const start = Date.parse(point.start);
     const top = y(point.total_tokens);
     chart.append(svg('rect', {
       class: 'column', x: x(start) + slot * 0.1, y: top, width: Math.max(1, slot * 0.8),
-      height: Math.max(point.total_tokens > 0 ? 1 : 0, MARGIN.top + plotHeight - top),
+      height: Math.max(1, MARGIN.top + plotHeight - top),
       dataset: { tokens: point.total_tokens },
     }, svg('title', {}, `${detail.format(new Date(start))}: ${formatNumber(point.total_tokens)} tokens, ` +
       `${formatNumber(point.requests)} ${point.requests === 1 ? 'request' : 'requests'}`)));
@@ -82,10 +86,9 @@ function localBoundaries(from, to, hourly) {
   return ticks;
 }
 
-// 1, 2, 2.5 or 5 times a power of ten, at least the value: round numbers on the axis.
-function niceCeiling(value) {
-  if (value <= 0) return 10;
+// 1, 2, 2.5 or 5 times a power of ten, at least the value (and at least 1 token).
+function niceStep(value) {
+  if (value <= 1) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  const step = [1, 2, 2.5, 5, 10].find((candidate) => candidate * power >= value);
-  return step * power;
+  return [1, 2, 2.5, 5, 10].find((candidate) => candidate * power >= value) * power;
 }

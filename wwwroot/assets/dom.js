@@ -52,10 +52,13 @@ export function fill(element, ...children) {
   return append(element, children);
 }
 
-/** A form field: label above control, with an optional hint below. */
+let fieldCount = 0;
+
+/** A form field: its label above the control, and an optional hint below that describes it. */
 export function field(label, control, hint) {
-  return h('label', { class: 'field' },
-    h('span', { class: 'field-label' }, label),
-    control,
-    hint ? h('span', { class: 'field-hint' }, hint) : null);
+  fieldCount += 1;
+  control.id ||= `field-${fieldCount}`;
+  const hintElement = hint ? h('span', { class: 'field-hint', id: `${control.id}-hint` }, hint) : null;
+  if (hintElement) control.setAttribute('aria-describedby', hintElement.id);
+  return h('div', { class: 'field' }, h('label', { class: 'field-label', for: control.id }, label), control, hintElement);
 }

@@ -32,12 +32,15 @@ export async function renderUsage(main, { signal }) {
   const chartNote = h('p', { class: 'empty', hidden: true }, 'No requests in this period.');
   const chartTitle = h('h2', {});
   const models = h('div', { class: 'table-wrap' });
+  const byTeam = h('div', { class: 'table-wrap' });
+  const byTeamSection = h('section', { class: 'panel' }, h('h2', {}, 'By team'), byTeam);
 
   main.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Usage'), h('div', { class: 'toolbar' }, teamSelect, rangeSelect)),
     totals,
     h('section', { class: 'panel' }, chartTitle, chartBox, chartNote),
-    h('section', { class: 'panel' }, h('h2', {}, 'By model'), models));
+    h('section', { class: 'panel' }, h('h2', {}, 'By model'), models),
+    byTeamSection);
 
   let drawn = null;
   const redraw = () => {
@@ -72,8 +75,13 @@ export async function renderUsage(main, { signal }) {
     fill(chartTitle, `Tokens over time · ${scope}`);
     drawn = { series: usage.series, from, to, bucketMs, label: `Tokens over time for ${scope}` };
     redraw();
-    chartNote.hidden = usage.series.length > 0;
-    drawModels(models, usage.by_model);
+    chartNote.hidden = usage.series.some((bucket) => bucket.total_tokens > 0);
+    drawBreakdown(models, 'Model', usage.by_model.map((row) => ({ ...row, label: row.model })));
+    // One team's page has nothing to split by team.
+    byTeamSection.hidden = Boolean(teamId);
+    drawBreakdown(byTeam, 'Team', (usage.by_team ?? []).map((row) => ({
+      ...row, label: row.team_name ?? `#${row.team_id} (deleted)`,
+    })));
   };
 
   const reload = () => load().catch((error) => fill(chartBox, h('p', { class: 'error', role: 'alert' }, error.message)));
@@ -96,19 +104,20 @@ function card(title, tokens, scope) {
     h('span', { class: 'card-note' }, `tokens · ${scope}`));
 }
 
-function drawModels(container, byModel) {
-  if (byModel.length === 0) {
+/** A table of rows {label, total_tokens, requests}, largest first, with each one's share of the tokens. */
+function drawBreakdown(container, heading, rows) {
+  if (rows.length === 0) {
     fill(container, h('p', { class: 'empty' }, 'No requests in this period.'));
     return;
   }
 
-  const total = byModel.reduce((sum, row) => sum + row.total_tokens, 0);
-  const rows = [...byModel].sort((a, b) => b.total_tokens - a.total_tokens).map((row) => {
+  const total = rows.reduce((sum, row) => sum + row.total_tokens, 0);
+  const body = [...rows].sort((a, b) => b.total_tokens - a.total_tokens).map((row) => {
     const share = total > 0 ? row.total_tokens / total : 0;
     const bar = h('span', { class: 'bar-fill' });
     bar.style.width = `${(share * 100).toFixed(1)}%`;
     return h('tr', {},
-      h('th', { scope: 'row', dataset: { label: 'Model' } }, row.model),
+      h('th', { scope: 'row', dataset: { label: heading } }, row.label),
       h('td', { class: 'num', dataset: { label: 'Tokens' } }, formatNumber(row.total_tokens)),
       h('td', { class: 'num', dataset: { label: 'Requests' } }, formatNumber(row.requests)),
       h('td', { class: 'share', dataset: { label: 'Share' } },
@@ -116,7 +125,7 @@ function drawModels(container, byModel) {
   });
   fill(container, h('table', { class: 'data stack' },
     h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col', class: 'num' }, 'Tokens'),
+      h('th', { scope: 'col' }, heading), h('th', { scope: 'col', class: 'num' }, 'Tokens'),
       h('th', { scope: 'col', class: 'num' }, 'Requests'), h('th', { scope: 'col' }, 'Share'))),
-    h('tbody', {}, rows)));
+    h('tbody', {}, body)));
 }
