@@ -53,7 +53,12 @@ async function call(method, path, body) {
     const apiError = new ApiError(
       response.status,
       error?.message || `The server answered ${response.status} ${response.statusText}.`.replace(' .', '.'),
-      { param: error?.param ?? null, code: error?.code ?? null, retryAfter: Number.isNaN(retryAfter) ? null : retryAfter });
+      {
+        param: error?.param ?? null,
+        code: error?.code ?? null,
+        retryAfter: Number.isNaN(retryAfter) ? null : retryAfter,
+      },
+    );
     if (response.status === 401 && path !== '/admin/api/login') onUnauthorized(apiError);
     throw apiError;
   }
@@ -81,7 +86,8 @@ export const logout = () => call('POST', '/admin/api/logout');
 
 export const listTeams = async () => (await call('GET', '/admin/api/teams')).data;
 export const createTeam = (team) => call('POST', '/admin/api/teams', team);
-export const updateTeam = (id, changes) => call('PATCH', `/admin/api/teams/${encodeURIComponent(id)}`, changes);
+export const updateTeam = (id, changes) =>
+  call('PATCH', `/admin/api/teams/${encodeURIComponent(id)}`, changes);
 export const deleteTeam = (id) => call('DELETE', `/admin/api/teams/${encodeURIComponent(id)}`);
 export const resetTeam = (id) => call('POST', `/admin/api/teams/${encodeURIComponent(id)}/reset`);
 export const rotateToken = (id) => call('POST', `/admin/api/teams/${encodeURIComponent(id)}/rotate`);

@@ -31,8 +31,8 @@ function pageName() {
 }
 
 /** Goes to another panel address, e.g. navigate('/admin/logs?team_id=3'). */
-function navigate(url, { replace = false } = {}) {
-  window.history[replace ? 'replaceState' : 'pushState'](null, '', url);
+function navigate(url) {
+  window.history.pushState(null, '', url);
   return show();
 }
 
@@ -68,15 +68,22 @@ async function show() {
   main.dataset.page = page ? name : 'not-found';
   if (!page) {
     main.removeAttribute('aria-busy');
-    main.append(h('h1', {}, 'Page not found'),
-      h('p', {}, 'There is no admin page at this address. ',
-        h('a', { href: `/admin/${HOME}`, 'data-link': true }, 'Go to the teams'), '.'));
+    main.append(
+      h('h1', {}, 'Page not found'),
+      h(
+        'p',
+        {},
+        'There is no admin page at this address. ',
+        h('a', { href: `/admin/${HOME}`, 'data-link': true }, 'Go to the teams'),
+        '.',
+      ),
+    );
     return;
   }
   // aria-busy tells assistive technology (and the browser tests) when the page is drawn.
   main.setAttribute('aria-busy', 'true');
   try {
-    await page.render(main, { signal: controller.signal, session, navigate });
+    await page.render(main, { signal: controller.signal });
   } catch (error) {
     if (controller.signal.aborted || error.status === 401) return;
     main.append(h('p', { class: 'error', role: 'alert' }, error.message));
@@ -99,8 +106,15 @@ async function loggedOut() {
 // keep their usual meaning).
 document.addEventListener('click', (event) => {
   const link = event.target.closest?.('a[data-link]');
-  if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
-      event.shiftKey || event.altKey) {
+  if (
+    !link ||
+    event.defaultPrevented ||
+    event.button !== 0 ||
+    event.metaKey ||
+    event.ctrlKey ||
+    event.shiftKey ||
+    event.altKey
+  ) {
     return;
   }
   event.preventDefault();

@@ -25,8 +25,13 @@ export function drawTokenChart(container, { series, from, to, bucketMs, label })
   const requests = series.reduce((sum, point) => sum + point.requests, 0);
 
   const chart = svg('svg', {
-    class: 'chart', width, height: HEIGHT, viewBox: `0 0 ${width} ${HEIGHT}`, role: 'img',
-    'aria-label': `${label}: ${formatNumber(total)} tokens in ${formatNumber(requests)} ` +
+    class: 'chart',
+    width,
+    height: HEIGHT,
+    viewBox: `0 0 ${width} ${HEIGHT}`,
+    role: 'img',
+    'aria-label':
+      `${label}: ${formatNumber(total)} tokens in ${formatNumber(requests)} ` +
       (requests === 1 ? 'request' : 'requests'),
   });
 
@@ -34,7 +39,12 @@ export function drawTokenChart(container, { series, from, to, bucketMs, label })
   for (let tokens = 0; tokens <= max; tokens += step) {
     chart.append(
       svg('line', { class: 'grid', x1: MARGIN.left, x2: width - MARGIN.right, y1: y(tokens), y2: y(tokens) }),
-      svg('text', { class: 'axis', x: MARGIN.left - 6, y: y(tokens) + 4, 'text-anchor': 'end' }, formatCompact(tokens)));
+      svg(
+        'text',
+        { class: 'axis', x: MARGIN.left - 6, y: y(tokens) + 4, 'text-anchor': 'end' },
+        formatCompact(tokens),
+      ),
+    );
   }
 
   // Time labels at local hour boundaries for a day or two, else at local midnights.
@@ -42,34 +52,68 @@ export function drawTokenChart(container, { series, from, to, bucketMs, label })
   const byHour = to - from <= 2 * DAY;
   const ticks = localBoundaries(from, to, byHour);
   const every = Math.ceil(ticks.length / Math.max(1, Math.floor(plotWidth / 80)));
-  const timeLabel = new Intl.DateTimeFormat(undefined, byHour
-    ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric' });
+  const timeLabel = new Intl.DateTimeFormat(
+    undefined,
+    byHour ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric' },
+  );
   ticks.forEach((tick, index) => {
     if (index % every !== 0) return;
     chart.append(
-      svg('line', { class: 'tick', x1: x(tick), x2: x(tick), y1: MARGIN.top + plotHeight, y2: MARGIN.top + plotHeight + 4 }),
-      svg('text', { class: 'axis', x: x(tick), y: HEIGHT - 8, 'text-anchor': 'middle' }, timeLabel.format(new Date(tick))));
+      svg('line', {
+        class: 'tick',
+        x1: x(tick),
+        x2: x(tick),
+        y1: MARGIN.top + plotHeight,
+        y2: MARGIN.top + plotHeight + 4,
+      }),
+      svg(
+        'text',
+        { class: 'axis', x: x(tick), y: HEIGHT - 8, 'text-anchor': 'middle' },
+        timeLabel.format(new Date(tick)),
+      ),
+    );
   });
 
   // One bar per bucket with usage; its title is the tooltip and what a screen reader reads.
   const slot = Math.max(2, (bucketMs / (to - from)) * plotWidth);
-  const detail = new Intl.DateTimeFormat(undefined, hourly
-    ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' });
+  const detail = new Intl.DateTimeFormat(
+    undefined,
+    hourly ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' },
+  );
   // Empty buckets (the server may send them) draw nothing.
   for (const point of series.filter((bucket) => bucket.total_tokens > 0)) {
     const start = Date.parse(point.start);
     const top = y(point.total_tokens);
-    chart.append(svg('rect', {
-      class: 'column', x: x(start) + slot * 0.1, y: top, width: Math.max(1, slot * 0.8),
-      height: Math.max(1, MARGIN.top + plotHeight - top),
-      dataset: { tokens: point.total_tokens },
-    }, svg('title', {}, `${detail.format(new Date(start))}: ${formatNumber(point.total_tokens)} tokens, ` +
-      `${formatNumber(point.requests)} ${point.requests === 1 ? 'request' : 'requests'}`)));
+    chart.append(
+      svg(
+        'rect',
+        {
+          class: 'column',
+          x: x(start) + slot * 0.1,
+          y: top,
+          width: Math.max(1, slot * 0.8),
+          height: Math.max(1, MARGIN.top + plotHeight - top),
+          dataset: { tokens: point.total_tokens },
+        },
+        svg(
+          'title',
+          {},
+          `${detail.format(new Date(start))}: ${formatNumber(point.total_tokens)} tokens, ` +
+            `${formatNumber(point.requests)} ${point.requests === 1 ? 'request' : 'requests'}`,
+        ),
+      ),
+    );
   }
 
-  chart.append(svg('line', {
-    class: 'baseline', x1: MARGIN.left, x2: width - MARGIN.right, y1: MARGIN.top + plotHeight, y2: MARGIN.top + plotHeight,
-  }));
+  chart.append(
+    svg('line', {
+      class: 'baseline',
+      x1: MARGIN.left,
+      x2: width - MARGIN.right,
+      y1: MARGIN.top + plotHeight,
+      y2: MARGIN.top + plotHeight,
+    }),
+  );
   container.replaceChildren(chart);
 }
 

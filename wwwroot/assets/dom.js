@@ -6,6 +6,11 @@
 const PROPERTIES = new Set(['value', 'checked', 'selected', 'disabled', 'hidden', 'required', 'readOnly']);
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
+// Links and sources point into the panel only: a path on this host, never a scheme
+// (javascript:, data:, another host) that a value from the server could smuggle in.
+const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'xlink:href']);
+const isOwnPath = (value) => /^[/?#]/.test(value) && !value.startsWith('//');
+
 /** An HTML element: h('td', { class: 'num' }, 'text', childNode, [more]) */
 export function h(tag, props, ...children) {
   return build(document.createElement(tag), props, children);
@@ -29,6 +34,8 @@ function build(element, props, children) {
       element[key] = value;
     } else if (key.startsWith('on') || key === 'style' || key.endsWith('HTML')) {
       throw new Error(`Refusing to set ${key} from data`);
+    } else if (URL_ATTRIBUTES.has(key) && !isOwnPath(String(value))) {
+      throw new Error(`Refusing ${key} outside the panel: ${value}`);
     } else {
       element.setAttribute(key, value === true ? '' : String(value));
     }
@@ -60,5 +67,11 @@ export function field(label, control, hint) {
   control.id ||= `field-${fieldCount}`;
   const hintElement = hint ? h('span', { class: 'field-hint', id: `${control.id}-hint` }, hint) : null;
   if (hintElement) control.setAttribute('aria-describedby', hintElement.id);
-  return h('div', { class: 'field' }, h('label', { class: 'field-label', for: control.id }, label), control, hintElement);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { class: 'field-label', for: control.id }, label),
+    control,
+    hintElement,
+  );
 }

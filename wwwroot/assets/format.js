@@ -3,7 +3,12 @@
 const integer = new Intl.NumberFormat();
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-const shortDateTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const shortDateTime = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 export const DASH = '—';
@@ -28,7 +33,13 @@ export function formatShortDateTime(iso) {
 export function formatRelative(iso, now = Date.now()) {
   if (!iso) return DASH;
   const seconds = Math.round((Date.parse(iso) - now) / 1000);
-  const units = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60]];
+  const units = [
+    ['year', 31536000],
+    ['month', 2592000],
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ];
   for (const [unit, size] of units) {
     if (Math.abs(seconds) >= size) return relative.format(Math.trunc(seconds / size), unit);
   }
@@ -55,8 +66,11 @@ export function formatMilliseconds(ms) {
 /** An uptime as "2 d 3 h 4 min". */
 export function formatUptime(totalSeconds) {
   const seconds = Math.max(0, Math.floor(totalSeconds ?? 0));
-  const parts = [[Math.floor(seconds / 86400), 'd'], [Math.floor(seconds / 3600) % 24, 'h'],
-    [Math.floor(seconds / 60) % 60, 'min']].filter(([value]) => value > 0);
+  const parts = [
+    [Math.floor(seconds / 86400), 'd'],
+    [Math.floor(seconds / 3600) % 24, 'h'],
+    [Math.floor(seconds / 60) % 60, 'min'],
+  ].filter(([value]) => value > 0);
   return parts.length === 0 ? `${seconds} s` : parts.map(([value, unit]) => `${value} ${unit}`).join(' ');
 }
 
@@ -65,8 +79,10 @@ export function toLocalInput(iso) {
   if (!iso) return '';
   const date = new Date(iso);
   const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}`
+  );
 }
 
 /** The value of an <input type="datetime-local"> as an ISO instant, or null when empty. */

@@ -19,6 +19,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             return;
         }
 
+        // Expect(...) retries for 5 s by default: too short while the whole suite loads 2 cores.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -30,7 +32,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context and page on <paramref name="router"/>'s panel.</summary>
-    public async Task<PanelPage> OpenAsync(RouterServer router, PanelViewport? viewport = null, ColorScheme scheme = ColorScheme.Light)
+    public async Task<PanelPage> OpenAsync(
+        RouterServer router, PanelViewport? viewport = null, ColorScheme scheme = ColorScheme.Light)
     {
         var browser = _browser ?? throw new InvalidOperationException(Chromium.MissingMessage);
         var size = viewport ?? PanelViewport.Desktop;

@@ -22,12 +22,15 @@ internal static class Chromium
     /// Why browser tests are skipped here, or null when they run. CI installs Chromium itself
     /// (.ci/run), so on CI a missing browser fails the tests instead of hiding them.
     /// </summary>
-    public static string? SkipReason =>
-        IsInstalled || IsCi ? null : $"Chromium is not installed at {ExecutablePath}; install it with: {InstallCommand}";
+    public static string? SkipReason => IsInstalled || IsCi
+        ? null
+        : $"Chromium is not installed at {ExecutablePath}; install it with: {InstallCommand}";
 
-    public static string MissingMessage => $"The browser tests need Chromium at {ExecutablePath}: {InstallCommand}";
+    public static string MissingMessage =>
+        $"The browser tests need Chromium at {ExecutablePath}: {InstallCommand}";
 
-    private static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    private static bool IsCi =>
+        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>A test that drives Chromium; skipped, saying how to install it, where it is absent.</summary>

@@ -36,7 +36,8 @@ public sealed class PanelPage : IAsyncDisposable
     /// <summary>Messages of the JavaScript dialogs the page opened (each was dismissed).</summary>
     public IReadOnlyCollection<string> Dialogs => _dialogs;
 
-    internal static async Task<PanelPage> CreateAsync(IBrowserContext context, RouterServer router, PanelViewport viewport)
+    internal static async Task<PanelPage> CreateAsync(
+        IBrowserContext context, RouterServer router, PanelViewport viewport)
     {
         var page = await context.NewPageAsync();
         var panel = new PanelPage(context, page, router, viewport);
@@ -90,8 +91,8 @@ public sealed class PanelPage : IAsyncDisposable
     public async Task LoginAsync(string password)
     {
         await GotoAsync("/admin", "login");
-        await Page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Field("Password").FillAsync(password);
+        await Button("Log in").ClickAsync();
         await WaitForPageAsync("teams");
     }
 
@@ -111,6 +112,18 @@ public sealed class PanelPage : IAsyncDisposable
     /// <summary>The open modal dialog (team form, confirmation, token).</summary>
     public ILocator OpenDialog => Page.Locator("dialog[open]");
 
+    /// <summary>The page's form control labelled exactly <paramref name="label"/>.</summary>
+    public ILocator Field(string label) => Page.GetByLabel(label, new() { Exact = true });
+
+    /// <summary>The page's button named <paramref name="name"/>.</summary>
+    public ILocator Button(string name) => Page.GetByRole(AriaRole.Button, new() { Name = name });
+
+    /// <summary>The open dialog's form control labelled exactly <paramref name="label"/>.</summary>
+    public ILocator DialogField(string label) => OpenDialog.GetByLabel(label, new() { Exact = true });
+
+    /// <summary>The open dialog's button named <paramref name="name"/>.</summary>
+    public ILocator DialogButton(string name) => OpenDialog.GetByRole(AriaRole.Button, new() { Name = name });
+
     /// <summary>
     /// Saves a screenshot as artifacts/screenshots/NAME-VIEWPORT.png: the whole page, or only
     /// the window while a modal dialog is open (its backdrop covers only the window).
@@ -119,6 +132,9 @@ public sealed class PanelPage : IAsyncDisposable
     {
         var path = Path.Combine(Artifacts.ScreenshotDirectory, $"{name}-{Viewport.Name}.png");
         var fullPage = await OpenDialog.CountAsync() == 0;
+
+        // The pointer rests where the last click left it; a hover highlight is no part of the page.
+        await Page.Mouse.MoveAsync(0, 0);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
         return path;
     }
@@ -127,7 +143,10 @@ public sealed class PanelPage : IAsyncDisposable
     public Task<bool> FitsWidthAsync() =>
         Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth");
 
-    /// <summary>Asserts that no dialog opened, no script failed, the CSP refused nothing and no other host was asked.</summary>
+    /// <summary>
+    /// Asserts that no dialog opened, no script failed, the CSP refused nothing and no other
+    /// host was asked.
+    /// </summary>
     public void AssertNothingUnexpected()
     {
         Assert.True(_dialogs.IsEmpty, "JavaScript dialogs opened: " + string.Join(" | ", _dialogs));

@@ -45,14 +45,14 @@ public sealed class PanelPagesTests(BrowserFixture browser) : IClassFixture<Brow
             await AssertFitsAsync(panel, "teams");
             await panel.ScreenshotAsync("teams" + suffix);
 
-            await panel.Page.GetByRole(AriaRole.Button, new() { Name = "New team" }).ClickAsync();
-            await panel.OpenDialog.GetByLabel("Name", new() { Exact = true }).FillAsync($"new-{viewport.Name}{suffix}");
-            await panel.OpenDialog.GetByLabel("Token quota", new() { Exact = true }).FillAsync("100000");
+            await panel.Button("New team").ClickAsync();
+            await panel.DialogField("Name").FillAsync($"new-{viewport.Name}{suffix}");
+            await panel.DialogField("Token quota").FillAsync("100000");
             await panel.ScreenshotAsync("team-form" + suffix);
-            await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Create team" }).ClickAsync();
+            await panel.DialogButton("Create team").ClickAsync();
             await Expect(panel.OpenDialog).ToContainTextAsync("you will not see it again");
             await panel.ScreenshotAsync("team-token" + suffix);
-            await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+            await panel.DialogButton("Done").ClickAsync();
             created++;
 
             await panel.ShowAsync("usage");
@@ -68,7 +68,8 @@ public sealed class PanelPagesTests(BrowserFixture browser) : IClassFixture<Brow
 
             await panel.ShowAsync("settings");
             await Expect(panel.Page.Locator("dl.settings")).ToContainTextAsync("gpt-4o-mini");
-            Assert.DoesNotContain(RouterServer.ProviderApiKey, await panel.Page.ContentAsync(), StringComparison.Ordinal);
+            var html = await panel.Page.ContentAsync();
+            Assert.DoesNotContain(RouterServer.ProviderApiKey, html, StringComparison.Ordinal);
             await AssertFitsAsync(panel, "settings");
             await panel.ScreenshotAsync("settings" + suffix);
 
@@ -90,16 +91,17 @@ public sealed class PanelPagesTests(BrowserFixture browser) : IClassFixture<Brow
         await using var panel = await browser.OpenAsync(env.Router);
         await panel.LoginAsync(RouterServer.AdminPassword);
         await panel.ShowAsync("logs");
-        await panel.Page.GetByLabel("Team", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "research" });
-        await panel.Page.GetByLabel("Model", new() { Exact = true }).FillAsync("GPT-5-nano");
-        await panel.Page.GetByLabel("Status", new() { Exact = true }).FillAsync("200");
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await panel.Field("Team").SelectOptionAsync(new SelectOptionValue { Label = "research" });
+        await panel.Field("Model").FillAsync("GPT-5-nano");
+        await panel.Field("Status").FillAsync("200");
+        await panel.Button("Apply").ClickAsync();
 
         var shown = Math.Min(50, expected.Count);
         await Expect(Summary(panel))
             .ToHaveTextAsync($"Requests 1–{shown} of {Count(expected.Count)}, newest first.");
         await Expect(panel.Page.Locator("tr[data-request-id]")).ToHaveCountAsync(shown);
-        await Expect(panel.Page.Locator("tr[data-request-id]").First).ToHaveAttributeAsync("data-request-id", expected[0].RequestId);
+        await Expect(panel.Page.Locator("tr[data-request-id]").First)
+            .ToHaveAttributeAsync("data-request-id", expected[0].RequestId);
         Assert.Contains("team_id=" + research, panel.Page.Url, StringComparison.Ordinal);
 
         // The export link asks for the same filters; its CSV holds exactly those rows.
@@ -114,10 +116,10 @@ public sealed class PanelPagesTests(BrowserFixture browser) : IClassFixture<Brow
         Assert.Equal(expected.Count, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1);
 
         // Paging through all rows of all teams, newest first.
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "Clear" }).ClickAsync();
+        await panel.Button("Clear").ClickAsync();
         var total = (await env.Router.LogRowsAsync()).Count;
         await Expect(Summary(panel)).ToHaveTextAsync($"Requests 1–50 of {Count(total)}, newest first.");
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "Older →" }).ClickAsync();
+        await panel.Button("Older →").ClickAsync();
         await Expect(Summary(panel))
             .ToHaveTextAsync($"Requests 51–{Math.Min(100, total)} of {Count(total)}, newest first.");
         panel.AssertNothingUnexpected();
@@ -128,7 +130,8 @@ public sealed class PanelPagesTests(BrowserFixture browser) : IClassFixture<Brow
     private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static async Task AssertFitsAsync(PanelPage panel, string page) =>
-        Assert.True(await panel.FitsWidthAsync(), $"The {page} page is wider than the {panel.Viewport.Name} window.");
+        Assert.True(
+            await panel.FitsWidthAsync(), $"The {page} page is wider than the {panel.Viewport.Name} window.");
 
     /// <summary>Five teams and a week of requests, booked straight into the books at their times.</summary>
     private static async Task<Dictionary<string, long>> SeedWeekAsync(RouterServer router, DateTimeOffset now)
@@ -143,8 +146,10 @@ public sealed class PanelPagesTests(BrowserFixture browser) : IClassFixture<Brow
         };
         using (var admin = router.CreateAdminClient())
         {
-            (await admin.PatchAsJsonAsync($"admin/api/teams/{teams["interns"]}", new { enabled = false })).EnsureSuccessStatusCode();
-            (await admin.PatchAsJsonAsync($"admin/api/teams/{teams["platform"]}", new { period = "monthly" })).EnsureSuccessStatusCode();
+            using var disable = await admin.PatchAsJsonAsync($"admin/api/teams/{teams["interns"]}", new { enabled = false });
+            disable.EnsureSuccessStatusCode();
+            using var monthly = await admin.PatchAsJsonAsync($"admin/api/teams/{teams["platform"]}", new { period = "monthly" });
+            monthly.EnsureSuccessStatusCode();
         }
 
         // A fixed seed: the same week every run, busier in working hours, no two requests in the same minute.

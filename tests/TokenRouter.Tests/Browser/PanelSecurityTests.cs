@@ -9,7 +9,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace TokenRouter.Tests.Browser;
 
-/// <summary>The panel under attack: cross-site writes without the CSRF token, and hostile names (case C10).</summary>
+/// <summary>The panel under attack: writes without the CSRF token, and hostile names (case C10).</summary>
 public sealed class PanelSecurityTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private const string HostileTeam = "<img src=x onerror=alert(1)>";
@@ -33,14 +33,16 @@ public sealed class PanelSecurityTests(BrowserFixture browser) : IClassFixture<B
             }
             """);
         Assert.Equal(403, forged.GetProperty("status").GetInt32());
-        Assert.Equal("csrf_failed", JsonNode.Parse(forged.GetProperty("body").GetString()!)!["error"]!["code"]!.GetValue<string>());
+        var refusal = JsonNode.Parse(forged.GetProperty("body").GetString()!)!;
+        Assert.Equal("csrf_failed", refusal["error"]!["code"]!.GetValue<string>());
 
         // The same call with the session's token goes through: the header made the difference.
         var genuine = await panel.Page.EvaluateAsync<JsonElement>("""
             async () => {
               const session = await (await fetch('/admin/api/session')).json();
               const response = await fetch('/admin/api/teams', {
-                method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': session.csrf_token },
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': session.csrf_token },
                 body: JSON.stringify({ name: 'genuine', quota: 1 }) });
               return { status: response.status, body: await response.text() };
             }
@@ -59,14 +61,15 @@ public sealed class PanelSecurityTests(BrowserFixture browser) : IClassFixture<B
         // Remove the header on its way out, as a page on another site could not have set it.
         await panel.Page.RouteAsync("**/admin/api/teams", async route =>
         {
-            var headers = route.Request.Headers.Where(h => !h.Key.Equals("x-csrf-token", StringComparison.OrdinalIgnoreCase))
+            var headers = route.Request.Headers
+                .Where(h => !h.Key.Equals("x-csrf-token", StringComparison.OrdinalIgnoreCase))
                 .ToDictionary(h => h.Key, h => h.Value);
             await route.ContinueAsync(new RouteContinueOptions { Headers = headers });
         });
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "New team" }).ClickAsync();
-        await panel.OpenDialog.GetByLabel("Name", new() { Exact = true }).FillAsync("stripped");
-        await panel.OpenDialog.GetByLabel("Token quota", new() { Exact = true }).FillAsync("10");
-        await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Create team" }).ClickAsync();
+        await panel.Button("New team").ClickAsync();
+        await panel.DialogField("Name").FillAsync("stripped");
+        await panel.DialogField("Token quota").FillAsync("10");
+        await panel.DialogButton("Create team").ClickAsync();
 
         await Expect(panel.OpenDialog.Locator(".error")).ToContainTextAsync("X-CSRF-TOKEN");
         Assert.Empty(await TeamNamesAsync(env.Router));
@@ -79,8 +82,8 @@ public sealed class PanelSecurityTests(BrowserFixture browser) : IClassFixture<B
         await using var env = await RouterFixture.StartAsync();
         var team = await env.Router.CreateTeamAsync(HostileTeam, 100_000);
         await env.Router.CreateTeamAsync(HostileTeam2, 100_000);
-        await OpenAIClients.Chat(env.Router, team.Token)
-            .CompleteChatAsync([new UserChatMessage("Hi")], new ChatCompletionOptions { EndUserId = HostileEndUser });
+        var options = new ChatCompletionOptions { EndUserId = HostileEndUser };
+        await OpenAIClients.Chat(env.Router, team.Token).CompleteChatAsync([new UserChatMessage("Hi")], options);
         await env.Router.WaitForLogRowsAsync(team.Id, 1);
 
         foreach (var viewport in new[] { PanelViewport.Desktop, PanelViewport.Phone })
@@ -93,17 +96,17 @@ public sealed class PanelSecurityTests(BrowserFixture browser) : IClassFixture<B
 
             // The dialogs put the name in too.
             await panel.TeamRow(HostileTeam).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
-            await Expect(panel.OpenDialog.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync(HostileTeam);
-            await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+            await Expect(panel.DialogField("Name")).ToHaveValueAsync(HostileTeam);
+            await panel.DialogButton("Cancel").ClickAsync();
             await panel.TeamRow(HostileTeam).GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
             await ShowsLiterallyAsync(panel, "dialog[open] strong", HostileTeam);
-            await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+            await panel.DialogButton("Cancel").ClickAsync();
 
             await panel.ShowAsync("usage");
             await ShowsLiterallyAsync(panel, "tbody th", HostileTeam);
-            await panel.Page.GetByLabel("Team", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = HostileTeam });
-            await Expect(panel.Page.GetByRole(AriaRole.Heading, new() { Name = "Tokens over time · " + HostileTeam }))
-                .ToBeVisibleAsync();
+            await panel.Field("Team").SelectOptionAsync(new SelectOptionValue { Label = HostileTeam });
+            var title = panel.Page.GetByRole(AriaRole.Heading, new() { Name = "Tokens over time · " + HostileTeam });
+            await Expect(title).ToBeVisibleAsync();
             await panel.ScreenshotAsync("c10-usage");
 
             await panel.ShowAsync("logs");
@@ -121,10 +124,12 @@ public sealed class PanelSecurityTests(BrowserFixture browser) : IClassFixture<B
         }
     }
 
-    /// <summary>Waits for an element matching <paramref name="selector"/> whose whole text is exactly <paramref name="text"/>.</summary>
-    private static async Task ShowsLiterallyAsync(PanelPage panel, string selector, string text) =>
-        await Expect(panel.Page.Locator(selector).Filter(new() { HasTextRegex = new Regex("^" + Regex.Escape(text) + "$") }).First)
-            .ToBeVisibleAsync();
+    /// <summary>Waits for an element matching <paramref name="selector"/> whose whole text is <paramref name="text"/>.</summary>
+    private static async Task ShowsLiterallyAsync(PanelPage panel, string selector, string text)
+    {
+        var exactly = new Regex("^" + Regex.Escape(text) + "$");
+        await Expect(panel.Page.Locator(selector).Filter(new() { HasTextRegex = exactly }).First).ToBeVisibleAsync();
+    }
 
     private static async Task<string[]> TeamNamesAsync(RouterServer router)
     {

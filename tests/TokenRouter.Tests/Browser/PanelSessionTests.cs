@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using TokenRouter.Config;
 using TokenRouter.Tests.Infrastructure;
@@ -17,8 +18,8 @@ public sealed class PanelSessionTests(BrowserFixture browser) : IClassFixture<Br
         await using var panel = await browser.OpenAsync(env.Router);
         await panel.GotoAsync("/admin", "login");
 
-        await panel.Page.GetByLabel("Password", new() { Exact = true }).FillAsync("not-the-password");
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await panel.Field("Password").FillAsync("not-the-password");
+        await panel.Button("Log in").ClickAsync();
 
         await Expect(panel.Page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Wrong password. Try again.");
         await Expect(panel.Page.Locator("#topbar")).ToBeHiddenAsync();
@@ -44,8 +45,9 @@ public sealed class PanelSessionTests(BrowserFixture browser) : IClassFixture<Br
             }
         }
 
-        await Expect(message).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(
-            @"^Too many wrong passwords: login is locked until \d{1,2}:\d{2}:\d{2}\s?[AP]M \((about \d+ minutes|\d+ seconds)\)\.$"));
+        var until = @"\d{1,2}:\d{2}:\d{2}\s?[AP]M";
+        await Expect(message).ToHaveTextAsync(new Regex(
+            $@"^Too many attempts: login is locked until {until} \((about \d+ minutes|\d+ seconds)\)\.$"));
 
         // While locked out, even the right password is turned away.
         await SubmitAsync(panel, RouterServer.AdminPassword);
@@ -62,7 +64,7 @@ public sealed class PanelSessionTests(BrowserFixture browser) : IClassFixture<Br
         await using var panel = await browser.OpenAsync(env.Router);
         await panel.LoginAsync(RouterServer.AdminPassword);
 
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+        await panel.Button("Log out").ClickAsync();
 
         await panel.WaitForPageAsync("login");
         await Expect(panel.Page.Locator("#topbar")).ToBeHiddenAsync();
@@ -75,7 +77,8 @@ public sealed class PanelSessionTests(BrowserFixture browser) : IClassFixture<Br
     [BrowserFact]
     public async Task DefaultPassword_EveryPage_ShowsTheBannerSayingHowToChangeIt()
     {
-        await using var env = await RouterFixture.StartAsync(s => s with { AdminPassword = RouterSettings.DefaultAdminPassword });
+        await using var env = await RouterFixture.StartAsync(
+            s => s with { AdminPassword = RouterSettings.DefaultAdminPassword });
         await using var panel = await browser.OpenAsync(env.Router);
         var banner = panel.Page.Locator("#default-password-banner");
 
@@ -114,12 +117,12 @@ public sealed class PanelSessionTests(BrowserFixture browser) : IClassFixture<Br
 
     private static async Task SubmitAsync(PanelPage panel, string password)
     {
-        await panel.Page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await panel.Field("Password").FillAsync(password);
         await panel.Page.RunAndWaitForResponseAsync(
-            () => panel.Page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync(),
+            () => panel.Button("Log in").ClickAsync(),
             response => response.Url.EndsWith("/admin/api/login", StringComparison.Ordinal));
 
         // The form is ready for the next try once its button is enabled again.
-        await Expect(panel.Page.GetByRole(AriaRole.Button, new() { Name = "Log in" })).ToBeEnabledAsync();
+        await Expect(panel.Button("Log in")).ToBeEnabledAsync();
     }
 }

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -9,7 +10,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace TokenRouter.Tests.Browser;
 
-/// <summary>The teams page in Chromium: a team's whole life, driven through the panel and checked through the API.</summary>
+/// <summary>The teams page in Chromium: a team's whole life, driven in the panel, checked through the API.</summary>
 public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     [BrowserFact]
@@ -27,14 +28,14 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
         await Expect(row.Locator("[data-label='Quota']")).ToHaveTextAsync("100,000");
         await Expect(row.Locator("[data-label='Token']")).ToHaveTextAsync(token[..10] + "…");
         await Expect(row.Locator("[data-label='Status']")).ToHaveTextAsync("enabled");
-        var teamId = long.Parse((await row.GetAttributeAsync("data-team-id"))!, System.Globalization.CultureInfo.InvariantCulture);
+        var teamId = long.Parse((await row.GetAttributeAsync("data-team-id"))!, CultureInfo.InvariantCulture);
 
         // Use: the token works with the official SDK through the router.
         var answer = await OpenAIClients.Chat(env.Router, token).CompleteChatAsync([new UserChatMessage("Hello")]);
         Assert.Equal(18, answer.Value.Usage.TotalTokenCount);
         var logged = Assert.Single(await env.Router.WaitForLogRowsAsync(teamId, 1));
 
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "Refresh" }).ClickAsync();
+        await panel.Button("Refresh").ClickAsync();
         await Expect(row.Locator("[data-label='Used']")).ToHaveTextAsync("18");
         await Expect(row.Locator("[data-label='Remaining']")).ToContainTextAsync("99,982");
 
@@ -50,19 +51,20 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
         // ... and in the usage chart, for all teams and for this one.
         await panel.ShowAsync("usage");
         await Expect(panel.Page.Locator("svg.chart rect.column[data-tokens='18']")).ToHaveCountAsync(1);
-        await panel.Page.GetByLabel("Team", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "platform" });
-        await Expect(panel.Page.GetByRole(AriaRole.Heading, new() { Name = "Tokens over time · platform" })).ToBeVisibleAsync();
+        await panel.Field("Team").SelectOptionAsync(new SelectOptionValue { Label = "platform" });
+        var title = panel.Page.GetByRole(AriaRole.Heading, new() { Name = "Tokens over time · platform" });
+        await Expect(title).ToBeVisibleAsync();
         await Expect(panel.Page.Locator("svg.chart rect.column[data-tokens='18']")).ToHaveCountAsync(1);
         await Expect(panel.Page.Locator(".card").First.Locator(".card-value")).ToHaveTextAsync("18");
-        await Expect(panel.Page.Locator("tr").Filter(new() { HasText = "gpt-4o-mini" }).Locator("[data-label='Tokens']"))
-            .ToHaveTextAsync("18");
+        var modelRow = panel.Page.Locator("tr").Filter(new() { HasText = "gpt-4o-mini" });
+        await Expect(modelRow.Locator("[data-label='Tokens']")).ToHaveTextAsync("18");
 
         // Edit name and quota.
         await panel.ShowAsync("teams");
         await row.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
-        await panel.OpenDialog.GetByLabel("Name", new() { Exact = true }).FillAsync("platform-2");
-        await panel.OpenDialog.GetByLabel("Token quota", new() { Exact = true }).FillAsync("250000");
-        await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
+        await panel.DialogField("Name").FillAsync("platform-2");
+        await panel.DialogField("Token quota").FillAsync("250000");
+        await panel.DialogButton("Save changes").ClickAsync();
         await Expect(panel.OpenDialog).ToHaveCountAsync(0);
         row = panel.TeamRow("platform-2");
         await Expect(row.Locator("[data-label='Quota']")).ToHaveTextAsync("250,000");
@@ -72,13 +74,13 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
 
         // Reset usage.
         await row.GetByRole(AriaRole.Button, new() { Name = "Reset" }).ClickAsync();
-        await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Reset usage" }).ClickAsync();
+        await panel.DialogButton("Reset usage").ClickAsync();
         await Expect(row.Locator("[data-label='Used']")).ToHaveTextAsync("0");
         Assert.Equal(0, (await GetTeamAsync(env.Router, teamId))!["used"]!.GetValue<long>());
 
         // Rotate: a new token, shown once; the old one stops working at once.
         await row.GetByRole(AriaRole.Button, new() { Name = "Rotate" }).ClickAsync();
-        await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Rotate token" }).ClickAsync();
+        await panel.DialogButton("Rotate token").ClickAsync();
         var rotated = await ReadTokenDialogAsync(panel);
         Assert.NotEqual(token, rotated);
         await Expect(row.Locator("[data-label='Token']")).ToHaveTextAsync(rotated[..10] + "…");
@@ -90,7 +92,7 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
         // Delete, after a confirmation.
         await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
         await Expect(panel.OpenDialog).ToContainTextAsync("platform-2");
-        await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Delete team" }).ClickAsync();
+        await panel.DialogButton("Delete team").ClickAsync();
         await Expect(panel.Page.Locator("tr[data-team-id]")).ToHaveCountAsync(0);
         Assert.Null(await GetTeamAsync(env.Router, teamId));
 
@@ -106,13 +108,13 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
         await using var panel = await browser.OpenAsync(env.Router);
         await panel.LoginAsync(RouterServer.AdminPassword);
 
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "New team" }).ClickAsync();
-        await panel.OpenDialog.GetByLabel("Name", new() { Exact = true }).FillAsync("alpha");
-        await panel.OpenDialog.GetByLabel("Token quota", new() { Exact = true }).FillAsync("5");
-        await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Create team" }).ClickAsync();
+        await panel.Button("New team").ClickAsync();
+        await panel.DialogField("Name").FillAsync("alpha");
+        await panel.DialogField("Token quota").FillAsync("5");
+        await panel.DialogButton("Create team").ClickAsync();
 
         await Expect(panel.OpenDialog.Locator(".error")).ToHaveTextAsync(serverMessage);
-        await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await panel.DialogButton("Cancel").ClickAsync();
         await Expect(panel.Page.Locator("tr[data-team-id]")).ToHaveCountAsync(1);
         panel.AssertNothingUnexpected();
     }
@@ -137,40 +139,40 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
         await Expect(panel.Page.Locator("th[aria-sort='descending']")).ToHaveTextAsync("Quota");
 
         // Search matches names (in any case) and token prefixes.
-        await panel.Page.GetByLabel("Search teams", new() { Exact = true }).FillAsync("CHARL");
+        await panel.Field("Search teams").FillAsync("CHARL");
         await Expect(names).ToHaveTextAsync(["charlie"]);
-        await panel.Page.GetByLabel("Search teams", new() { Exact = true }).FillAsync(alpha.Token[..10]);
+        await panel.Field("Search teams").FillAsync(alpha.Token[..10]);
         await Expect(names).ToHaveTextAsync(["alpha"]);
-        await panel.Page.GetByLabel("Search teams", new() { Exact = true }).FillAsync("nobody");
+        await panel.Field("Search teams").FillAsync("nobody");
         await Expect(names).ToHaveCountAsync(0);
         await Expect(panel.Page.GetByText("No team matches the search.")).ToBeVisibleAsync();
         panel.AssertNothingUnexpected();
     }
 
     /// <summary>Creates a team through the New team form; returns the token its dialog showed.</summary>
-    internal static async Task<string> CreateInFormAsync(PanelPage panel, string name, long quota, bool copy = false)
+    private static async Task<string> CreateInFormAsync(PanelPage panel, string name, long quota, bool copy)
     {
-        await panel.Page.GetByRole(AriaRole.Button, new() { Name = "New team" }).ClickAsync();
-        await panel.OpenDialog.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
-        await panel.OpenDialog.GetByLabel("Token quota", new() { Exact = true }).FillAsync(quota.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await panel.OpenDialog.GetByRole(AriaRole.Button, new() { Name = "Create team" }).ClickAsync();
+        await panel.Button("New team").ClickAsync();
+        await panel.DialogField("Name").FillAsync(name);
+        await panel.DialogField("Token quota").FillAsync(quota.ToString(CultureInfo.InvariantCulture));
+        await panel.DialogButton("Create team").ClickAsync();
         return await ReadTokenDialogAsync(panel, copy);
     }
 
     /// <summary>Reads the token from its one-time dialog, checks the warning, and closes it.</summary>
-    internal static async Task<string> ReadTokenDialogAsync(PanelPage panel, bool copy = false)
+    private static async Task<string> ReadTokenDialogAsync(PanelPage panel, bool copy = false)
     {
         var dialog = panel.OpenDialog;
         await Expect(dialog).ToContainTextAsync("you will not see it again");
-        var token = await dialog.GetByLabel("Team token", new() { Exact = true }).InputValueAsync();
+        var token = await panel.DialogField("Team token").InputValueAsync();
         Assert.Matches("^sk-tr-[A-Za-z0-9]{40}$", token);
         if (copy)
         {
-            await dialog.GetByRole(AriaRole.Button, new() { Name = "Copy" }).ClickAsync();
+            await panel.DialogButton("Copy").ClickAsync();
             await Expect(dialog.Locator(".copy-status")).ToHaveTextAsync("Copied to the clipboard.");
         }
 
-        await dialog.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        await panel.DialogButton("Done").ClickAsync();
         await Expect(panel.OpenDialog).ToHaveCountAsync(0);
         return token;
     }
@@ -195,6 +197,7 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
         using var admin = router.CreateAdminClient();
         using var response = await admin.PostAsJsonAsync("admin/api/teams", team);
         Assert.False(response.IsSuccessStatusCode);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>();
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        return error["message"]!.GetValue<string>();
     }
 }

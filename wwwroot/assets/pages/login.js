@@ -8,17 +8,24 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 export function renderLogin(main, { onLoggedIn }) {
   const password = h('input', {
-    type: 'password', name: 'password', autocomplete: 'current-password', required: true, autofocus: true,
+    type: 'password',
+    name: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    autofocus: true,
   });
   const message = h('p', { class: 'error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary wide' }, 'Log in');
 
-  const form = h('form', { class: 'login-card', novalidate: true },
+  const form = h(
+    'form',
+    { class: 'login-card', novalidate: true },
     h('h1', {}, 'TokenRouter admin'),
     h('p', { class: 'muted' }, 'Log in with the admin password.'),
     field('Password', password),
     message,
-    submit);
+    submit,
+  );
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -50,9 +57,10 @@ function describe(error) {
   if (error.status === 401) return 'Wrong password. Try again.';
   if (error.status === 429) {
     const seconds = error.retryAfter;
-    if (seconds === null) return `Too many wrong passwords: login is locked for a while. ${error.message}`;
+    // Locked out (too many wrong passwords) or rate limited (too many tries of any kind).
+    if (seconds === null) return error.message;
     const until = clock.format(new Date(Date.now() + seconds * 1000));
-    return `Too many wrong passwords: login is locked until ${until} (${waitText(seconds)}).`;
+    return `Too many attempts: login is locked until ${until} (${waitText(seconds)}).`;
   }
   return error.message;
 }
