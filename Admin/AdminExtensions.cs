@@ -54,6 +54,8 @@ internal static class AdminExtensions
         // Unknown admin paths get a JSON 404, not the panel's page.
         api.Map("/{**path}", AdminErrors.UnknownEndpoint)
             .ExcludeFromDescription();
+
+        app.MapPanel();
         return app;
     }
 
