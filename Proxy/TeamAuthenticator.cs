@@ -12,7 +12,14 @@ internal sealed class TeamAuthenticator(TeamDirectory teams, TimeProvider clock)
     public TeamAccount? Authenticate(HttpRequest request, out OpenAIError? error)
     {
         var token = ReadToken(request);
-        if (string.IsNullOrEmpty(token))
+        if (token is "")
+        {
+            error = OpenAIError.InvalidApiKey(
+                "The Authorization header must use the Bearer scheme: 'Authorization: Bearer <your team token>'.");
+            return null;
+        }
+
+        if (token is null)
         {
             error = OpenAIError.InvalidApiKey(
                 "You didn't provide an API key. Send your team token as 'Authorization: Bearer <token>'.");
@@ -52,7 +59,7 @@ internal sealed class TeamAuthenticator(TeamDirectory teams, TimeProvider clock)
             const string scheme = "Bearer ";
             return authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
                 ? authorization[scheme.Length..].Trim()
-                : null;
+                : "";
         }
 
         var apiKey = request.Headers["api-key"].ToString();

@@ -22,9 +22,10 @@ internal static class TeamStandingEndpoints
         v1.MapGet("dashboard/billing/usage", BillingUsageAsync);
     }
 
-    private static async Task UsageAsync(HttpContext context, TeamAuthenticator authenticator, ModelCatalog models, RouterSettings settings)
+    private static async Task UsageAsync(
+        HttpContext context, TeamAuthenticator authenticator, ModelCatalog models, RouterSettings settings, UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator) is not { } account)
+        if (await AuthenticateAsync(context, authenticator, books, "usage") is not { } account)
         {
             return;
         }
@@ -39,9 +40,10 @@ internal static class TeamStandingEndpoints
         await context.Response.WriteAsJsonAsync(standing, ProxyJsonContext.Default.TeamStanding);
     }
 
-    private static async Task SubscriptionAsync(HttpContext context, TeamAuthenticator authenticator, RouterSettings settings)
+    private static async Task SubscriptionAsync(
+        HttpContext context, TeamAuthenticator authenticator, RouterSettings settings, UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator) is not { } account)
+        if (await AuthenticateAsync(context, authenticator, books, "dashboard/billing/subscription") is not { } account)
         {
             return;
         }
@@ -53,9 +55,9 @@ internal static class TeamStandingEndpoints
         await context.Response.WriteAsJsonAsync(subscription, ProxyJsonContext.Default.BillingSubscription);
     }
 
-    private static async Task BillingUsageAsync(HttpContext context, TeamAuthenticator authenticator)
+    private static async Task BillingUsageAsync(HttpContext context, TeamAuthenticator authenticator, UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator) is not { } account)
+        if (await AuthenticateAsync(context, authenticator, books, "dashboard/billing/usage") is not { } account)
         {
             return;
         }
@@ -64,14 +66,18 @@ internal static class TeamStandingEndpoints
         await context.Response.WriteAsJsonAsync(usage, ProxyJsonContext.Default.BillingUsage);
     }
 
-    private static async Task<TeamAccount?> AuthenticateAsync(HttpContext context, TeamAuthenticator authenticator)
+    /// <summary>The caller's team, with the request's row in the books; null after a 401 was sent.</summary>
+    private static async Task<TeamAccount?> AuthenticateAsync(
+        HttpContext context, TeamAuthenticator authenticator, UsageCharger books, string path)
     {
         var account = authenticator.Authenticate(context.Request, out var error);
         if (account is null)
         {
             await error!.WriteAsync(context.Response);
+            return null;
         }
 
+        await books.RecordFreeAsync(context, account, path, StatusCodes.Status200OK);
         return account;
     }
 }

@@ -11,6 +11,22 @@ internal sealed class UsageCharger(IBooks books, TokenEstimator estimator, Quota
 {
     public TokenEstimator Estimator => estimator;
 
+    /// <summary>
+    /// The row of an authenticated request that costs nothing (a model list, a usage read):
+    /// every request that passed authentication is in the books.
+    /// </summary>
+    public ValueTask RecordFreeAsync(HttpContext context, TeamAccount account, string path, int status, string model = "")
+    {
+        var exchange = new ProxyExchange(context, account, ApiEndpoint.Other(path), DateTimeOffset.UtcNow, this)
+        {
+            Status = status,
+            Model = model,
+            NothingToCharge = true,
+        };
+        context.Response.Headers["x-request-id"] = exchange.RequestId;
+        return exchange.ChargeAsync();
+    }
+
     public async ValueTask ChargeAsync(ProxyExchange exchange, UsageRecord record)
     {
         var account = exchange.Account;

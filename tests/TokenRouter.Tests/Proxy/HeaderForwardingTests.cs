@@ -15,6 +15,8 @@ public sealed class HeaderForwardingTests : IClassFixture<ProxyFixture>
     private const string AuthFailure = "invalid_api_key";
     private const string NoKeyMessage =
         "You didn't provide an API key. Send your team token as 'Authorization: Bearer <token>'.";
+    private const string NotBearerMessage =
+        "The Authorization header must use the Bearer scheme: 'Authorization: Bearer <your team token>'.";
 
     private readonly ProxyFixture _env;
 
@@ -92,7 +94,8 @@ public sealed class HeaderForwardingTests : IClassFixture<ProxyFixture>
 
         using var response = await PostAsync(client, "v1/chat/completions", ChatBody("hi"));
 
-        await AssertOpenAIErrorAsync(response, 401, NoKeyMessage, "invalid_request_error", null, AuthFailure);
+        var message = header == "Authorization" ? NotBearerMessage : NoKeyMessage;
+        await AssertOpenAIErrorAsync(response, 401, message, "invalid_request_error", null, AuthFailure);
         Assert.Empty(Upstream.Requests);
         Assert.Empty(await Router.LogRowsAsync(team.Id));
     }
