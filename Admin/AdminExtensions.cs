@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using TokenRouter.Config;
+using TokenRouter.Proxy;
 
 namespace TokenRouter.Admin;
 
@@ -17,6 +18,9 @@ internal static class AdminExtensions
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
+
+            // The docs describe what the proxy writes itself (models, standing) with its own types.
+            options.SerializerOptions.TypeInfoResolverChain.Add(ProxyJsonContext.Default);
         });
 
         services.AddAdminAuthentication();

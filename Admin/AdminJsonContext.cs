@@ -34,8 +34,5 @@ namespace TokenRouter.Admin;
 [JsonSerializable(typeof(ImagesResponse))]
 [JsonSerializable(typeof(SpeechRequest))]
 [JsonSerializable(typeof(Transcription))]
-[JsonSerializable(typeof(ModelList))]
-[JsonSerializable(typeof(ModelInfo))]
-[JsonSerializable(typeof(TeamStanding))]
 [JsonSerializable(typeof(OpenAiError))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

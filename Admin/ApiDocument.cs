@@ -27,13 +27,23 @@ internal sealed class ApiDocument : IOpenApiDocumentTransformer
             typeof(ResponseRequest), typeof(ResponseObject), typeof(System.Text.Json.JsonElement)),
         new("/v1/moderations", "POST", "Moderation of text or images.", typeof(ModerationRequest), typeof(ModerationResult)),
         new("/v1/images/generations", "POST", "Images from a prompt.", typeof(ImageRequest), typeof(ImagesResponse)),
+        new("/v1/images/edits", "POST", "An edited image (multipart, passed through untouched).",
+            null, typeof(ImagesResponse), Form: ["*image", "prompt", "model", "*mask", "n", "size"]),
+        new("/v1/images/variations", "POST", "Variations of an image (multipart, passed through untouched).",
+            null, typeof(ImagesResponse), Form: ["*image", "model", "n", "size"]),
         new("/v1/audio/speech", "POST", "Speech from text; the answer is the audio file.",
             typeof(SpeechRequest), null, BinaryResponse: "audio/mpeg"),
         new("/v1/audio/transcriptions", "POST", "Text from an audio file (multipart, passed through untouched).",
-            null, typeof(Transcription), Multipart: true),
-        new("/v1/models", "GET", "The models this team may use.", null, typeof(ModelList)),
-        new("/v1/models/{id}", "GET", "One model, if this team may use it.", null, typeof(ModelInfo)),
-        new("/v1/usage", "GET", "The calling team's quota, usage, period and limits.", null, typeof(TeamStanding)),
+            null, typeof(Transcription), Form: ["*file", "model", "language", "prompt", "response_format", "temperature"]),
+        new("/v1/audio/translations", "POST", "English text from an audio file (multipart, passed through untouched).",
+            null, typeof(Transcription), Form: ["*file", "model", "prompt", "response_format", "temperature"]),
+        new("/v1/models", "GET", "The models this team may use.", null, typeof(Proxy.ModelList)),
+        new("/v1/models/{id}", "GET", "One model, if this team may use it.", null, typeof(Proxy.ModelObject)),
+        new("/v1/usage", "GET", "The calling team's quota, usage, period and limits.", null, typeof(Proxy.TeamStanding)),
+        new("/v1/dashboard/billing/subscription", "GET", "Legacy balance endpoint for chat UIs; amounts are tokens.",
+            null, typeof(Proxy.BillingSubscription)),
+        new("/v1/dashboard/billing/usage", "GET", "Legacy usage endpoint for chat UIs; total_usage is used tokens x 100.",
+            null, typeof(Proxy.BillingUsage)),
     ];
 
     public async Task TransformAsync(
@@ -151,9 +161,9 @@ internal sealed class ApiDocument : IOpenApiDocumentTransformer
                     },
                 };
             }
-            else if (op.Multipart)
+            else if (op.Form is not null)
             {
-                operation.RequestBody = TranscriptionBody();
+                operation.RequestBody = FormBody(op.Form);
             }
 
             var success = new OpenApiResponse { Description = "OK", Content = new Dictionary<string, OpenApiMediaType>() };
@@ -210,7 +220,8 @@ internal sealed class ApiDocument : IOpenApiDocumentTransformer
         ("504", "The provider went silent for longer than the idle timeout."),
     ];
 
-    private static OpenApiRequestBody TranscriptionBody() => new()
+    /// <summary>A multipart body; fields named with a leading '*' are files.</summary>
+    private static OpenApiRequestBody FormBody(IReadOnlyList<string> fields) => new()
     {
         Required = true,
         Content = new Dictionary<string, OpenApiMediaType>
@@ -220,16 +231,12 @@ internal sealed class ApiDocument : IOpenApiDocumentTransformer
                 Schema = new OpenApiSchema
                 {
                     Type = JsonSchemaType.Object,
-                    Required = new HashSet<string> { "file", "model" },
-                    Properties = new Dictionary<string, IOpenApiSchema>
-                    {
-                        ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
-                        ["model"] = new OpenApiSchema { Type = JsonSchemaType.String },
-                        ["language"] = new OpenApiSchema { Type = JsonSchemaType.String },
-                        ["prompt"] = new OpenApiSchema { Type = JsonSchemaType.String },
-                        ["response_format"] = new OpenApiSchema { Type = JsonSchemaType.String },
-                        ["temperature"] = new OpenApiSchema { Type = JsonSchemaType.Number },
-                    },
+                    Required = new HashSet<string> { fields[0].TrimStart('*') },
+                    Properties = fields.ToDictionary(
+                        field => field.TrimStart('*'),
+                        IOpenApiSchema (field) => field.StartsWith('*')
+                            ? new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" }
+                            : new OpenApiSchema { Type = JsonSchemaType.String }),
                 },
             },
         },
@@ -263,7 +270,7 @@ internal sealed record ProxyOperation(
     Type? Response,
     Type? StreamEvent = null,
     string? BinaryResponse = null,
-    bool Multipart = false)
+    IReadOnlyList<string>? Form = null)
 {
     public string OperationId => Method.ToLowerInvariant() + string.Concat(
         Path.Split('/', '{', '}', '.').Where(s => s.Length > 0 && s != "v1").Select(s => char.ToUpperInvariant(s[0]) + s[1..]));

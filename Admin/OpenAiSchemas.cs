@@ -172,27 +172,6 @@ internal sealed record SpeechRequest(
 
 internal sealed record Transcription(string Text, JsonElement? Usage = null);
 
-internal sealed record ModelList([property: Description("list")] string Object, IReadOnlyList<ModelInfo> Data);
-
-internal sealed record ModelInfo(
-    [property: Description("The model name in the configured spelling.")] string Id,
-    [property: Description("model")] string Object,
-    long Created,
-    string OwnedBy);
-
-[Description("The calling team's standing: its quota, usage, period and limits.")]
-internal sealed record TeamStanding(
-    string Team,
-    long Quota,
-    long Used,
-    long Remaining,
-    [property: Description("none, daily, weekly or monthly.")] string Period,
-    DateTimeOffset? NextResetAt,
-    int? Rpm,
-    long? Tpm,
-    DateTimeOffset? ExpiresAt,
-    IReadOnlyList<string> Models);
-
 [Description("Every /v1 error: OpenAI's shape, so the official SDKs raise their matching error class.")]
 internal sealed record OpenAiError(OpenAiErrorDetail Error);
 

@@ -40,7 +40,8 @@ internal static class SecurityHeaders
                 if (path.StartsWithSegments("/admin/api", StringComparison.OrdinalIgnoreCase))
                 {
                     // Admin answers hold tokens and usage: no cache, shared or private, keeps them.
-                    headers.CacheControl = "no-store";
+                    // (The same value antiforgery sets, so that it has nothing to override and warn of.)
+                    headers.CacheControl = "no-cache, no-store";
                 }
             }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using TokenRouter.Admin;
+using TokenRouter.Proxy;
 
 namespace TokenRouter.Tests.Admin;
 
@@ -24,6 +25,11 @@ public sealed partial class ApiDocsTests(AdminServer server) : IClassFixture<Adm
     [InlineData("/v1/images/generations", "post")]
     [InlineData("/v1/audio/speech", "post")]
     [InlineData("/v1/audio/transcriptions", "post")]
+    [InlineData("/v1/audio/translations", "post")]
+    [InlineData("/v1/images/edits", "post")]
+    [InlineData("/v1/images/variations", "post")]
+    [InlineData("/v1/dashboard/billing/subscription", "get")]
+    [InlineData("/v1/dashboard/billing/usage", "get")]
     [InlineData("/v1/models", "get")]
     [InlineData("/v1/models/{id}", "get")]
     [InlineData("/v1/usage", "get")]
@@ -38,6 +44,30 @@ public sealed partial class ApiDocsTests(AdminServer server) : IClassFixture<Adm
         {
             Assert.True(operation.GetProperty("requestBody").GetProperty("content").EnumerateObject().Any());
         }
+    }
+
+    [Fact]
+    public async Task Document_CoversEveryEndpointTheProxyForwards()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths");
+
+        foreach (var endpoint in ApiEndpoint.Known)
+        {
+            Assert.True(paths.TryGetProperty("/v1/" + endpoint.Path, out var item), endpoint.Path);
+            Assert.True(item.TryGetProperty("post", out _), endpoint.Path);
+        }
+    }
+
+    [Fact]
+    public async Task Document_StandingSchemaIsTheOneTheProxyWrites()
+    {
+        var schemas = (await DocumentAsync()).GetProperty("components").GetProperty("schemas");
+
+        var properties = schemas.GetProperty(nameof(TeamStanding)).GetProperty("properties");
+
+        Assert.True(properties.TryGetProperty("next_reset_at", out _));
+        Assert.True(properties.TryGetProperty("limits", out _));
+        Assert.True(schemas.GetProperty(nameof(ModelObject)).GetProperty("properties").TryGetProperty("owned_by", out _));
     }
 
     [Theory]
