@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using TokenRouter.Config;
@@ -8,6 +7,13 @@ namespace TokenRouter.Hosting;
 
 internal static class HostingExtensions
 {
+    /// <summary>
+    /// Framework log categories kept quiet: the antiforgery library logs an Error with a stack
+    /// trace for every malformed CSRF cookie a stranger sends, which would let anyone fill the
+    /// log with alarms. The admin API logs refused CSRF checks itself.
+    /// </summary>
+    internal static readonly IReadOnlyList<string> QuietCategories = ["Microsoft.AspNetCore.Antiforgery"];
+
     /// <summary>Kestrel, logging and shutdown, set deliberately rather than left to defaults.</summary>
     public static WebApplicationBuilder AddRouterHosting(
         this WebApplicationBuilder builder, RouterSettings settings, TimeProvider clock)
@@ -29,29 +35,32 @@ internal static class HostingExtensions
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             console.UseUtcTimestamp = true;
         });
+        foreach (var category in QuietCategories)
+        {
+            builder.Logging.AddFilter(category, LogLevel.None);
+        }
+
         return builder;
     }
 
     /// <summary>
-    /// Forwarded headers from trusted proxies only; whatever escapes an endpoint becomes a
-    /// plain 500 in OpenAI's shape, never a stack trace.
+    /// Forwarded headers from trusted proxies only; a request that turns out unreadable is
+    /// the client's 4xx; whatever else escapes an endpoint becomes a plain 500 in OpenAI's
+    /// shape, never a stack trace.
     /// </summary>
     public static WebApplication UseRouterHosting(this WebApplication app)
     {
         app.UseForwardedHeaders(ForwardedHeadersFrom(app.Services.GetRequiredService<RouterSettings>()));
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            ExceptionHandler = context =>
-            {
-                var failure = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-                var error = failure is Microsoft.AspNetCore.Http.BadHttpRequestException bad
-                    ? new OpenAIError(bad.StatusCode, "The request could not be read: " + bad.Message,
-                        "invalid_request_error", "bad_request")
-                    : new OpenAIError(StatusCodes.Status500InternalServerError,
-                        "TokenRouter failed to handle this request.", "server_error", "internal_error");
-                return error.WriteAsync(context.Response);
-            },
+            ExceptionHandler = context => new OpenAIError(
+                    StatusCodes.Status500InternalServerError,
+                    "TokenRouter failed to handle this request.",
+                    "server_error",
+                    "internal_error")
+                .WriteAsync(context.Response),
         });
+        app.UseUnreadableRequests();
         return app;
     }
 
@@ -74,6 +83,11 @@ internal static class HostingExtensions
         return options;
     }
 
+    /// <summary>
+    /// Every limit that decides what a stranger can make the server hold, written out. Over a
+    /// limit, Kestrel answers 413, 414, 431 or 408 (or closes a connection that says nothing);
+    /// none of it reaches an endpoint or the books.
+    /// </summary>
     private static void ConfigureLimits(KestrelServerOptions kestrel, RouterSettings settings)
     {
         kestrel.AddServerHeader = false;
@@ -81,13 +95,26 @@ internal static class HostingExtensions
         // The proxy reads bodies itself and answers 413 in OpenAI's shape at the configured
         // limit; Kestrel's own limit sits just above it as a backstop.
         kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes + 1024 * 1024;
+
+        // Headers: room for long tokens and proxy headers, not for megabytes of them (431).
         kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+        kestrel.Limits.MaxRequestHeaderCount = 100;
         kestrel.Limits.MaxRequestLineSize = 16 * 1024;
+
+        // A client that opens a connection and says little: its headers must be complete in
+        // 30 s, and an idle keep-alive connection is closed after 2 minutes.
         kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
         kestrel.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
 
-        // Slow clients: a body that trickles in below 240 bytes/s after a 10 s grace is cut.
+        // Slow clients: a body that trickles in below 240 bytes/s after a 10 s grace is cut
+        // with a 408; one that stops reading a response it asked for is cut after 5 s below
+        // 240 bytes/s while data waits. Neither limit touches a stream that is slow because
+        // the model is: the rate only counts while bytes are waiting to move.
         kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(10));
+        kestrel.Limits.MinResponseDataRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
+
+        // No cap on connections here: the reverse proxy in front, or the OS, bounds them.
+        kestrel.Limits.MaxConcurrentConnections = null;
     }
 
     private static string FormatHost(string host) =>

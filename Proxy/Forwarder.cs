@@ -56,8 +56,19 @@ internal sealed class Forwarder(
         var bodyLength = 0;
         try
         {
-            // 2. Read the body, bounded: nothing oversized reaches the provider.
-            (body, bodyLength) = await ReadBodyAsync(context.Request);
+            // 2. Read the body, bounded: nothing oversized reaches the provider. A body that
+            //    breaks HTTP's framing or trickles in below Kestrel's minimum rate is refused as
+            //    the client's fault, and its row says so.
+            try
+            {
+                (body, bodyLength) = await ReadBodyAsync(context.Request);
+            }
+            catch (BadHttpRequestException unreadable)
+            {
+                await RefuseAsync(exchange, OpenAIError.Unreadable(unreadable));
+                return;
+            }
+
             if (body is null)
             {
                 await RefuseAsync(exchange, OpenAIError.TooLarge(settings.MaxRequestBodyBytes));

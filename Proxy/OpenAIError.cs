@@ -28,6 +28,14 @@ internal sealed record OpenAIError(int Status, string Message, string Type, stri
             $"The request body is larger than this server accepts ({limitBytes / (1024 * 1024)} MB).",
             "invalid_request_error", "request_too_large");
 
+    /// <summary>
+    /// A request Kestrel could not read: broken chunked framing, or a body slower than the
+    /// minimum data rate (408). The client's fault, with the status Kestrel chose.
+    /// </summary>
+    public static OpenAIError Unreadable(BadHttpRequestException failure) =>
+        new(failure.StatusCode, "The request could not be read: " + failure.Message, "invalid_request_error",
+            failure.StatusCode == StatusCodes.Status408RequestTimeout ? "request_timeout" : "unreadable_request");
+
     public static OpenAIError NotFound(string path) =>
         new(StatusCodes.Status404NotFound, $"Unknown endpoint: {path}.", "invalid_request_error", "unknown_url");
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace TokenRouter.Proxy;
 
@@ -29,6 +30,14 @@ internal static class RequestFactsReader
     {
         facts = new RequestFacts();
         error = null;
+        if (!Utf8.IsValid(body))
+        {
+            // JSON travels as UTF-8 (RFC 8259); refused here, such bytes never reach the
+            // provider, and no later reader has to cope with them.
+            error = OpenAIError.BadRequest("The request body is not valid UTF-8 text.");
+            return false;
+        }
+
         var text = new StringBuilder();
         long fixedTokens = TokensPerConversation;
         long? maxOutput = null;
@@ -77,6 +86,12 @@ internal static class RequestFactsReader
         {
             error = OpenAIError.BadRequest(
                 $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString refuses an escape that makes no Unicode text, such as a lone "\ud800".
+            error = OpenAIError.BadRequest("The request body holds a string escape that is not valid Unicode.");
             return false;
         }
 

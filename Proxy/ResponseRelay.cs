@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using TokenRouter.Config;
 
@@ -31,7 +32,7 @@ internal sealed class ResponseRelay(
             {
                 await streams.RelayAsync(exchange, response, idle, hideUsageChunk);
             }
-            else if (isEventStream || (exchange.Facts.Stream && isJson))
+            else if (isEventStream || (isJson && exchange.Facts.Stream && AlwaysStreamsWhenAsked(exchange.Endpoint)))
             {
                 await RefuseMismatchAsync(exchange, response, idle, isEventStream);
             }
@@ -49,6 +50,16 @@ internal sealed class ResponseRelay(
             await FailAsync(exchange, e);
         }
     }
+
+    /// <summary>
+    /// The APIs whose answer to "stream": true is always a stream, so plain JSON there means a
+    /// broken provider. Elsewhere (moderations, embeddings, images, audio, endpoints the operator
+    /// opened) the provider decides whether it streams, and its JSON answer is the right one.
+    /// </summary>
+    private static bool AlwaysStreamsWhenAsked(ApiEndpoint endpoint) =>
+        endpoint == ApiEndpoint.ChatCompletions
+        || endpoint == ApiEndpoint.Completions
+        || endpoint == ApiEndpoint.Responses;
 
     private async Task RelayJsonAsync(ProxyExchange exchange, HttpResponseMessage response, CancellationTokenSource idle)
     {
@@ -131,7 +142,7 @@ internal sealed class ResponseRelay(
             await exchange.ChargeAsync();
 
             var client = exchange.Context.Response;
-            if (IsOpenAIError(body.AsSpan(0, length)))
+            if (IsOpenAIError(body.AsSpan(0, length)) && !SpeaksOfTheProviderKey(status, body.AsSpan(0, length)))
             {
                 client.StatusCode = status;
                 HeaderRules.CopyToClient(response, client);
@@ -141,9 +152,16 @@ internal sealed class ResponseRelay(
                 return;
             }
 
-            // An HTML page or plain text from a load balancer: same status, OpenAI's shape.
-            var error = new OpenAIError(status, $"The provider answered {status} {response.ReasonPhrase}.".TrimEnd() ,
-                status >= 500 ? "upstream_error" : "invalid_request_error", "provider_error");
+            // An HTML page or plain text from a load balancer, or the provider's word on
+            // TokenRouter's own key: same status, OpenAI's shape, our words.
+            var error = status == StatusCodes.Status401Unauthorized
+                ? new OpenAIError(
+                    status,
+                    "The provider refused TokenRouter's own API key; ask your TokenRouter admin to check PROVIDER_API_KEY.",
+                    "upstream_error",
+                    "provider_auth_failed")
+                : new OpenAIError(status, $"The provider answered {status} {response.ReasonPhrase}.".TrimEnd(),
+                    status >= 500 ? "upstream_error" : "invalid_request_error", "provider_error");
             CopyRateLimitHeaders(response, client);
             await error.WriteAsync(client);
         }
@@ -151,6 +169,22 @@ internal sealed class ResponseRelay(
         {
             ArrayPool<byte>.Shared.Return(body);
         }
+    }
+
+    /// <summary>
+    /// A provider's 401 is about TokenRouter's key, never the team's (team tokens stop here),
+    /// and providers quote the key they were sent, whole or in part, in such errors. Those
+    /// bodies, and any other that holds the key, are not passed on.
+    /// </summary>
+    private bool SpeaksOfTheProviderKey(int status, ReadOnlySpan<byte> body)
+    {
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            return true;
+        }
+
+        var key = Encoding.UTF8.GetBytes(settings.ProviderApiKey);
+        return key.Length > 0 && body.IndexOf(key) >= 0;
     }
 
     /// <summary>
