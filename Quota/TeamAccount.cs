@@ -121,6 +121,12 @@ internal sealed class TeamAccount
     {
         lock (_gate)
         {
+            if (team.ResetEpoch < _team.ResetEpoch)
+            {
+                // The row was read before a reset that has since been applied: keep the newer period.
+                team = team with { ResetEpoch = _team.ResetEpoch, PeriodStartedAt = _team.PeriodStartedAt };
+            }
+
             if (team.RequestsPerMinute != _team.RequestsPerMinute || team.TokensPerMinute != _team.TokensPerMinute)
             {
                 var old = _rateLimits;
