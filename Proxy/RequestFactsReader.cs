@@ -16,6 +16,11 @@ internal static class RequestFactsReader
     private const int TokensPerConversation = 3;
     private const int TokensPerImage = 765;
 
+    // Far above what any model produces, and small enough that the reservation arithmetic
+    // (limit x choices + prompt) cannot overflow.
+    private const long MaxOutputLimit = 100_000_000;
+    private const int MaxChoices = 128;
+
     // String values that are not prompt text: identifiers, enums and URLs.
     private static readonly HashSet<string> NotPromptText = new(StringComparer.Ordinal)
     {
@@ -146,20 +151,22 @@ internal static class RequestFactsReader
                     return true;
                 }
 
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var limit) || limit < 0)
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var limit) || limit is < 0 or > MaxOutputLimit)
                 {
-                    error = OpenAIError.BadRequest($"'{property}' must be a non-negative integer.", property);
+                    error = OpenAIError.BadRequest(
+                        $"'{property}' must be an integer from 0 to {MaxOutputLimit}.", property);
                     return false;
                 }
 
                 maxOutput = Math.Max(maxOutput ?? 0, limit);
                 return true;
 
-            case "n":
+            case "n" or "best_of":
+                // best_of (completions) generates that many candidates, each up to max_tokens.
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n >= 1)
+                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var n) && n is >= 1 and <= MaxChoices)
                 {
-                    facts.Choices = n;
+                    facts.Choices = Math.Max(facts.Choices, n);
                     return true;
                 }
 
@@ -168,7 +175,7 @@ internal static class RequestFactsReader
                     return true;
                 }
 
-                error = OpenAIError.BadRequest("'n' must be a positive integer.", "n");
+                error = OpenAIError.BadRequest($"'{property}' must be an integer from 1 to {MaxChoices}.", property);
                 return false;
 
             case "user":

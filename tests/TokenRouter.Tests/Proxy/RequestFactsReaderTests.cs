@@ -33,6 +33,12 @@ public sealed class RequestFactsReaderTests
     }
 
     [Fact]
+    public void TryRead_BestOf_MultipliesTheOutputLimit()
+    {
+        Assert.Equal(1000, Read("""{"model":"m","prompt":"hi","best_of":20,"max_tokens":50}""").MaxOutputTokens);
+    }
+
+    [Fact]
     public void TryRead_ImageParts_AreCountedByPartNotByBase64()
     {
         var image = "data:image/png;base64," + new string('A', 200_000);
@@ -57,6 +63,10 @@ public sealed class RequestFactsReaderTests
     [InlineData("""{"model":"m","max_tokens":-1}""", "max_tokens")]
     [InlineData("""{"model":"m","max_tokens":"10"}""", "max_tokens")]
     [InlineData("""{"model":"a","model":"b"}""", "model")]
+    [InlineData("""{"model":"m","max_tokens":9223372036854775807}""", "max_tokens")]
+    [InlineData("""{"model":"m","max_tokens":288230376151695719,"n":64}""", "max_tokens")]
+    [InlineData("""{"model":"m","n":100000}""", "n")]
+    [InlineData("""{"model":"m","best_of":0}""", "best_of")]
     public void TryRead_WrongTypes_NameTheField(string json, string param)
     {
         var error = Refuse(json);
