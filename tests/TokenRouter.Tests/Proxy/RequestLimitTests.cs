@@ -84,12 +84,12 @@ public sealed class RequestLimitTests : IClassFixture<SmallBodyFixture>
     [InlineData("\"model\":\"gpt-4o-mini\",\"model\":\"GPT-5-nano\"", "'model' appears more than once.", "model")]
     [InlineData("\"model\":\"gpt-4o-mini\",\"stream\":\"yes\"", "'stream' must be a boolean.", "stream")]
     [InlineData("\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":1", "'stream_options' must be an object.", "stream_options")]
-    [InlineData("\"model\":\"gpt-4o-mini\",\"max_tokens\":\"ten\"", "'max_tokens' must be a non-negative integer.", "max_tokens")]
+    [InlineData("\"model\":\"gpt-4o-mini\",\"max_tokens\":\"ten\"", "'max_tokens' must be an integer from 0 to 100000000.", "max_tokens")]
     [InlineData(
         "\"model\":\"gpt-4o-mini\",\"max_completion_tokens\":-1",
-        "'max_completion_tokens' must be a non-negative integer.",
+        "'max_completion_tokens' must be an integer from 0 to 100000000.",
         "max_completion_tokens")]
-    [InlineData("\"model\":\"gpt-4o-mini\",\"n\":0", "'n' must be a positive integer.", "n")]
+    [InlineData("\"model\":\"gpt-4o-mini\",\"n\":0", "'n' must be an integer from 1 to 128.", "n")]
     [InlineData("\"model\":\"gpt-4o-mini\",\"messages\":\"hi\"", "'messages' must be an array of message objects.", "messages")]
     [InlineData("\"messages\":[]", "You must provide a model parameter.", "model")]
     public async Task WrongFieldType_Is400NamingTheField_NeverForwarded(string members, string message, string param)
