@@ -621,8 +621,11 @@ def main():
         parser.error("--soak takes 10 to 86400 seconds")
     args.binary = os.path.abspath(args.binary)
 
+    # SIGTERM ends the run the way Ctrl-C does, through the clean-up that stops every process.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     results = Bench(args).run()
+    results["command"] = " ".join(["bench/run.sh"] + sys.argv[1:])
     results["commit"] = describe_commit()
     results["elapsed_s"] = time.monotonic() - started
     text = report.render(results, args, TARGETS)
@@ -630,7 +633,9 @@ def main():
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as out:
         out.write(text)
-    log(f"saved {args.out}")
+    with open(os.path.splitext(args.out)[0] + ".json", "w") as out:
+        json.dump(results, out, default=str, indent=1)
+    log(f"saved {args.out} (and the raw numbers beside it, .json)")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ def render(results, args, goals):
     lines += ["", "## Targets (issue 7)", "", "| target | measured | goal | result |", "|---|---|---|---|"]
     lines += [f"| {name} | {measured} | {goal} | {verdict} |" for name, measured, goal, verdict
               in targets(results, runs, goals)]
+    lines += context(runs)
 
     lines += ["", "## Non-streaming, zero-delay upstream", ""]
     lines += load_table(runs, "0ms", WITH_FLOOR + tuple(results["variants"]))
@@ -58,7 +59,8 @@ def header(results, args):
         f"# TokenRouter benchmark, {started}",
         "",
         f"- Machine: {os.cpu_count()} cores; load average (1/5/15 min) {before} before, {after} after.",
-        f"- Build: `{os.path.basename(args.binary)}` from commit {results.get('commit', 'unknown')}.",
+        f"- Build: `{os.path.basename(args.binary)}` from commit {results.get('commit', 'unknown')}; "
+        f"command `{results.get('command', '')}`.",
         f"- Load: wrk, 1 thread, {args.duration or (2 if args.quick else 10)} s per run "
         f"(20 ms runs half that){' (--quick)' if args.quick else ''}; whole run {results.get('elapsed_s', 0) / 60:.1f} min.",
         "- Latencies in ms; \"added\" is the target's value minus the direct upstream's in the same run.",
@@ -136,6 +138,25 @@ def targets(results, runs, goals):
 
 def cpu(run):
     return f"{run['cpu_us']:.0f}" if run.get("cpu_us") is not None else "-"
+
+
+def context(runs):
+    """A few same-run comparisons that say where TokenRouter's cost comes from."""
+    notes = []
+    floor, nginx, tr = (runs.get("0ms", t, 64) for t in ("dotnet-floor", "nginx", "tokenrouter"))
+    if floor and nginx and tr:
+        notes.append(f"- The .NET floor (Kestrel + HttpClient, nothing else) reached {floor['rps'] / nginx['rps']:.0%} "
+                     f"of nginx's throughput at 64 conns with {cpu(floor)} us of CPU per request; TokenRouter "
+                     f"used {cpu(tr)} us: its own work costs {tr['cpu_us'] - floor['cpu_us']:.0f} us per request.")
+    small, large = runs.get("0ms", "tokenrouter", 64), runs.get("large-0ms", "tokenrouter", 64)
+    large_nginx = runs.get("large-0ms", "nginx", 64)
+    if small and large and large_nginx:
+        notes.append(f"- With an 8 KB prompt TokenRouter used {cpu(large)} us of CPU per request ({cpu(small)} with "
+                     f"the short one) and reached {large['rps'] / large_nginx['rps']:.0%} of nginx.")
+    one = [runs.get("0ms", t, 1) for t in ("direct", "dotnet-floor")]
+    if all(one):
+        notes.append(f"- At 1 conn the .NET floor added {(one[1]['p50'] - one[0]['p50']) / 1000:+.3f} ms to p50.")
+    return ["", "Context:", ""] + notes if notes else []
 
 
 def verdict(passed):
@@ -261,7 +282,7 @@ def soak_table(soak):
         f"{soak['seconds']} s at 64 connections on the 20 ms model, every 4th request streamed: "
         f"{soak['rps']:,.0f} req/s, p99 {ms(soak['p99'])} ms.",
         "",
-        "| RSS first | RSS last | RSS max | first-minute median | last-minute median |",
+        "| RSS first | RSS last | RSS max | median, first tenth | median, last tenth |",
         "|--:|--:|--:|--:|--:|",
         f"| {soak['first']:.1f} | {soak['last']:.1f} | {soak['max']:.1f} | {soak['early']:.1f} | {soak['late']:.1f} |",
         "",
