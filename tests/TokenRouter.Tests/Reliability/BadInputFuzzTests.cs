@@ -27,7 +27,7 @@ public sealed class BadInputFuzzTests(ITestOutputHelper output)
 
     // Statuses Kestrel answers itself, with an empty body, before any endpoint runs: the
     // request was not even valid HTTP (bad framing, a header or line over the limit).
-    private static readonly HashSet<int> HttpLevelRefusals = [400, 405, 411, 413, 414, 431];
+    private static readonly HashSet<int> HttpLevelRefusals = [400, 411, 413, 414, 431];
 
     [Fact]
     public async Task RandomAndMutatedRequests_NoServerErrors_ErrorsInShape_BooksHoldOnlyWhatWasServed()
@@ -254,7 +254,10 @@ public sealed class BadInputFuzzTests(ITestOutputHelper output)
 
         if (response.Body.Length == 0)
         {
-            if (!HttpLevelRefusals.Contains(response.Status) && !unsupportedVersion)
+            // Routing answers a method an admin path does not have (DELETE /admin/api/settings)
+            // with a bare 405; /v1 has a catch-all that answers in OpenAI's shape instead.
+            var wrongAdminMethod = response.Status == 405 && fuzz.Area == FuzzArea.AdminApi;
+            if (!HttpLevelRefusals.Contains(response.Status) && !wrongAdminMethod && !unsupportedVersion)
             {
                 yield return $"A {response.Status} without a body.";
             }

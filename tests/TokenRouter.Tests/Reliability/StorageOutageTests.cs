@@ -51,7 +51,8 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, (await router.Http.GetAsync("healthz")).StatusCode);
 
             Assert.False(waiting.IsCompleted, "A response went out before its charge was durable.");
-            Assert.Contains(router.Logs.Lines, l => l.EventId.Id == 301 && l.Level == LogLevel.Warning);
+            await router.Logs.WaitForAsync(
+                l => l.EventId.Id == 301 && l.Level == LogLevel.Warning, "the storage failure warning", Patience);
             Assert.Contains(router.Logs.Lines, l => l.EventId.Id == 1007 && l.Level == LogLevel.Warning);
         }
 
