@@ -22,7 +22,10 @@ public sealed class RequestFactsReaderTests
     [Fact]
     public void TryRead_ChatRequest_FindsModelStreamLimitAndUser()
     {
-        var facts = Read("""{"model":"gpt-4o-mini","stream":true,"max_tokens":50,"n":2,"user":"u1","messages":[{"role":"user","content":"Hello"}]}""");
+        var facts = Read("""
+            {"model":"gpt-4o-mini","stream":true,"max_tokens":50,"n":2,"user":"u1",
+            "messages":[{"role":"user","content":"Hello"}]}
+            """);
 
         Assert.Equal("gpt-4o-mini", facts.Model);
         Assert.True(facts.Stream);
@@ -42,7 +45,10 @@ public sealed class RequestFactsReaderTests
     public void TryRead_ImageParts_AreCountedByPartNotByBase64()
     {
         var image = "data:image/png;base64," + new string('A', 200_000);
-        var facts = Read($$$"""{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what is it"},{"type":"image_url","image_url":{"url":"{{{image}}}"}}]}]}""");
+        var facts = Read($$$"""
+            {"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what is it"},
+            {"type":"image_url","image_url":{"url":"{{{image}}}"}}]}]}
+            """);
 
         Assert.InRange(facts.PromptTokens, 765, 800);
     }
