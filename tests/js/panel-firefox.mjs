@@ -59,7 +59,7 @@ async function teamLifecycle(browser) {
   await panel.fill('dialog[open] input[name=name]', name);
   await panel.fill('dialog[open] input[name=quota]', '100000');
   await panel.clickButton('Create team', 'dialog[open]');
-  const token = await readTokenDialog(panel);
+  const token = await readTokenDialog(panel, { copy: true });
   seen.screenshots.push(await panel.screenshot(screenshots, 'team-created'));
   const teamId = await panel.page.$$eval('tr[data-team-id]', (rows, wanted) => {
     const row = rows.find((r) => r.querySelector('.team-name .name')?.textContent === wanted);
@@ -135,12 +135,18 @@ async function teamLifecycle(browser) {
   await panel.close();
 }
 
-/** Reads the token from its one-time dialog, checks the warning, and closes it. */
-async function readTokenDialog(panel) {
+/** Reads the token from its one-time dialog, checks the warning, copies it if asked, and closes it. */
+async function readTokenDialog(panel, { copy = false } = {}) {
   await panel.page.waitForSelector('dialog[open] input.token-value');
   assert.match(await panel.text('dialog[open]'), /you will not see it again/);
   const token = await panel.page.$eval('dialog[open] input.token-value', (input) => input.value);
   assert.match(token, TOKEN_PATTERN);
+  if (copy) {
+    // Firefox lets a page write the clipboard on a click; reading it back would need a prompt.
+    await panel.clickButton('Copy', 'dialog[open]');
+    await panel.waitForText('dialog[open] .copy-status', 'Copied to the clipboard.');
+    seen.copied = true;
+  }
   await panel.clickButton('Done', 'dialog[open]');
   await panel.waitForCount('dialog[open]', 0);
   return token;

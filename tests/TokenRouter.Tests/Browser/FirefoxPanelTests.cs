@@ -41,6 +41,7 @@ public sealed class FirefoxPanelTests(ITestOutputHelper output)
         var seen = result.Json;
         Assert.StartsWith("firefox/", (string?)seen["browser"], StringComparison.Ordinal);
         Assert.Equal("Wrong password. Try again.", (string?)seen["wrongPassword"]);
+        Assert.True((bool)seen["copied"]!);
 
         // The team the panel created was used through the router, then rotated and deleted.
         var teamId = (long)seen["teamId"]!;
