@@ -13,6 +13,7 @@ internal sealed partial class SqliteBooks : IBooks
 {
     private readonly SqliteConnections _connections;
     private readonly BooksWriter _writer;
+    private readonly WalCheckpointer _checkpointer;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private int _disposed;
@@ -23,6 +24,7 @@ internal sealed partial class SqliteBooks : IBooks
         _clock = clock;
         _logger = logger;
         _writer = new BooksWriter(_connections, options, clock, logger);
+        _checkpointer = new WalCheckpointer(_connections, () => _writer.Commits, logger);
     }
 
     public string DatabasePath => _connections.DatabasePath;
@@ -48,6 +50,7 @@ internal sealed partial class SqliteBooks : IBooks
         }
 
         _writer.Start(connection);
+        _checkpointer.Start();
         return Task.CompletedTask;
     }
 
@@ -156,6 +159,7 @@ internal sealed partial class SqliteBooks : IBooks
             return;
         }
 
+        await _checkpointer.DisposeAsync().ConfigureAwait(false);
         _connections.Dispose();
         await _writer.DisposeAsync().ConfigureAwait(false);
     }
