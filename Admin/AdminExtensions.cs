@@ -24,6 +24,7 @@ internal static class AdminExtensions
         });
 
         services.AddAdminAuthentication();
+        services.AddSingleton<AdminFallback>();
         services.AddRateLimiter(options =>
             options.AddPolicy<IPAddress, LoginRatePolicy>(SessionEndpoints.LoginRateLimitPolicy));
 
@@ -33,6 +34,7 @@ internal static class AdminExtensions
             options.ShouldInclude = description =>
                 description.RelativePath?.StartsWith("admin/api/", StringComparison.OrdinalIgnoreCase) == true;
             options.AddDocumentTransformer<ApiDocument>();
+            options.AddOperationTransformer<ApiOperations>();
         });
         return services;
     }
@@ -55,8 +57,8 @@ internal static class AdminExtensions
         admin.MapUsage();
         admin.MapSettings(app.Services.GetRequiredService<TimeProvider>());
 
-        // Unknown admin paths get a JSON 404, not the panel's page.
-        api.Map("/{**path}", AdminErrors.UnknownEndpoint)
+        // Unknown admin paths get a JSON 404 (or 405 for a known path), not the panel's page.
+        api.Map("/{**path}", (HttpContext context, AdminFallback fallback) => fallback.Answer(context))
             .ExcludeFromDescription();
 
         app.MapPanel();

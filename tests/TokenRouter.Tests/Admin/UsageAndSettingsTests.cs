@@ -44,6 +44,14 @@ public sealed class UsageAndSettingsTests(AdminServer server) : IClassFixture<Ad
     [InlineData("?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", "from")]
     [InlineData("?bucket=hour&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from")]
     [InlineData("?to=soon", "to")]
+    [InlineData("?from=2020-01-01", "from")]
+    [InlineData("?from=2026-10-01&bucket=hour", "from")]
+    [InlineData("?to=9999-12-31T23:59:59Z", "to")]
+    [InlineData("?to=2999-12-31T00:00:00Z&bucket=hour&from=2026-01-01", "from")]
+    [InlineData("?from=0001-01-01T00:00:00Z&to=0001-01-02T00:00:00Z", "from")]
+    [InlineData("?from=2999-01-01T00:00:00Z", "from")]
+    [InlineData("?team_id=99999999999999999999", "team_id")]
+    [InlineData("?team_id=-1", "team_id")]
     public async Task Usage_InvalidQuery_Returns400NamingTheParameter(string query, string param)
     {
         using var client = server.BearerClient();
@@ -53,6 +61,31 @@ public sealed class UsageAndSettingsTests(AdminServer server) : IClassFixture<Ad
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(param, JsonDocument.Parse(await response.Content.ReadAsStringAsync())
             .RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task Usage_TooManyBuckets_NamesTheLimit()
+    {
+        using var client = server.BearerClient();
+
+        var response = await client.GetAsync("/admin/api/usage?from=2026-10-01&bucket=hour");
+
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains("more than 1000 hours", error.GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("?to=2999-12-31T00:00:00Z")]
+    [InlineData("?to=1970-01-02T00:00:00Z&bucket=hour")]
+    [InlineData("?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z")]
+    public async Task Usage_FarButBoundedRange_Returns200(string query)
+    {
+        using var client = server.BearerClient();
+
+        var response = await client.GetAsync("/admin/api/usage" + query);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
