@@ -25,6 +25,7 @@ internal static class ApiDocs
 
     public static WebApplication MapApiDocs(this WebApplication app)
     {
+        ApiDocumentCache.UseApiDocumentCache(app);
         app.MapOpenApi("/openapi/{documentName}.json");
 
         // Only /docs requests pass through the viewer's middleware; /v1 traffic skips its path checks.

@@ -19,7 +19,7 @@ internal sealed class ApiOperations : IOpenApiOperationTransformer
         OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var description = context.Description;
-        operation.OperationId ??= IdOf(description.HttpMethod ?? "GET", description.RelativePath ?? "", "admin", "api");
+        operation.OperationId ??= IdOf(description.HttpMethod ?? "GET", description.RelativePath ?? "", "api");
         foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
         {
             if (parameter.In == ParameterLocation.Query && parameter.Name is { } name && IntegerQueryParameters.Contains(name))
@@ -31,7 +31,7 @@ internal sealed class ApiOperations : IOpenApiOperationTransformer
         return Task.CompletedTask;
     }
 
-    /// <summary>The method and the path's words in camel case: GET /admin/api/teams/{id} is getTeamsId.</summary>
+    /// <summary>The method and the path's words in camel case: GET /admin/api/teams/{id} is getAdminTeamsId.</summary>
     public static string IdOf(string method, string path, params string[] skipped) =>
         method.ToLowerInvariant() + string.Concat(path
             .Split('/', '{', '}', '.', ':')

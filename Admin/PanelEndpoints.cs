@@ -68,7 +68,8 @@ internal static class PanelEndpoints
         return assets.Find(path);
     }
 
-    private static Task ServeAsync(HttpContext context, PanelAsset? asset)
+    /// <summary>Sends one of the file's representations, or 304 when the client's copy is current.</summary>
+    internal static Task ServeAsync(HttpContext context, PanelAsset? asset)
     {
         var response = context.Response;
         if (asset is null)

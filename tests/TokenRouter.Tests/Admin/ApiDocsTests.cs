@@ -184,7 +184,7 @@ public sealed partial class ApiDocsTests(AdminServer server) : IClassFixture<Adm
             }
         }
 
-        Assert.Contains("getTeamsIdResets", ids);
+        Assert.Contains("getAdminTeamsIdResets", ids);
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
