@@ -15,6 +15,7 @@ internal sealed record UsageView(
     DateTimeOffset From,
     DateTimeOffset To,
     IReadOnlyList<UsagePointView> Series,
+    [property: Description("Requests that named a model and were sent to the provider; refusals are left out.")]
     IReadOnlyList<ModelUsageView> ByModel,
     IReadOnlyList<TeamUsageView> ByTeam);
 
@@ -28,7 +29,12 @@ internal sealed record UsagePointView(DateTimeOffset Start, long TotalTokens, lo
 
 internal sealed record ModelUsageView(string Model, long TotalTokens, long Requests);
 
-internal sealed record TeamUsageView(long TeamId, string? TeamName, long TotalTokens, long Requests);
+internal sealed record TeamUsageView(
+    long TeamId,
+    string? TeamName,
+    [property: Description("True when the team has been deleted; team_name is the name it last had.")] bool TeamDeleted,
+    long TotalTokens,
+    long Requests);
 
 internal sealed record UsageFilter
 {
@@ -76,7 +82,7 @@ internal static class UsageEndpoints
             summary.To,
             [.. summary.Series.Select(p => new UsagePointView(p.Start, p.TotalTokens, p.Requests))],
             [.. summary.ByModel.Select(m => new ModelUsageView(m.Model, m.TotalTokens, m.Requests))],
-            [.. summary.ByTeam.Select(t => new TeamUsageView(t.TeamId, t.TeamName, t.TotalTokens, t.Requests))]));
+            [.. summary.ByTeam.Select(t => new TeamUsageView(t.TeamId, t.TeamName, t.TeamDeleted, t.TotalTokens, t.Requests))]));
     }
 
     internal static JsonHttpResult<AdminError>? TryParse(

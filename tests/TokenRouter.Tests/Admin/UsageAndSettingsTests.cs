@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using TokenRouter.Storage;
 
 namespace TokenRouter.Tests.Admin;
 
@@ -37,6 +38,58 @@ public sealed class UsageAndSettingsTests(AdminServer server) : IClassFixture<Ad
         Assert.Equal(100, byModel["GPT-5-mini"]);
         Assert.Equal(50, byModel["GPT-5-nano"]);
     }
+
+    [Fact]
+    public async Task Usage_ByModel_CountsOnlyRequestsSentToTheProvider()
+    {
+        var team = (await server.CreateTeamAsync(new { name = "models-" + Guid.NewGuid().ToString("N")[..8], quota = 100_000 }))
+            .GetProperty("id").GetInt64();
+        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await server.ChargeAsync(team, 100, "GPT-5-mini", now);
+        await server.ChargeAsync(team, 0, "", now, requestId: "models-" + Guid.NewGuid().ToString("N"));
+        await server.Books.ChargeAsync(Refused(team, "+1+1", 404, "model_not_found", now), () => { });
+        await server.Books.ChargeAsync(Refused(team, "GPT-5-nano", 429, "insufficient_quota", now), () => { });
+        await server.Books.ChargeAsync(Refused(team, "GPT-5-nano", 502, "upstream_error", now), () => { });
+        using var client = server.BearerClient();
+
+        var usage = await client.GetFromJsonAsync<JsonElement>($"/admin/api/usage?team_id={team}");
+
+        var byModel = usage.GetProperty("by_model").EnumerateArray().ToDictionary(
+            m => m.GetProperty("model").GetString()!, m => m.GetProperty("requests").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["GPT-5-mini"] = 1, ["GPT-5-nano"] = 1 }, byModel);
+        Assert.Equal(5, usage.GetProperty("by_team")[0].GetProperty("requests").GetInt64());
+    }
+
+    [Fact]
+    public async Task Usage_ByTeam_MarksADeletedTeam()
+    {
+        var name = "gone-" + Guid.NewGuid().ToString("N")[..8];
+        var team = (await server.CreateTeamAsync(new { name, quota = 100_000 })).GetProperty("id").GetInt64();
+        await server.ChargeAsync(team, 10, "GPT-5-mini", DateTimeOffset.UtcNow.AddMinutes(-5));
+        using var client = server.BearerClient();
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/admin/api/teams/{team}")).StatusCode);
+
+        var usage = await client.GetFromJsonAsync<JsonElement>("/admin/api/usage");
+
+        var row = usage.GetProperty("by_team").EnumerateArray().Single(t => t.GetProperty("team_id").GetInt64() == team);
+        Assert.Equal(name, row.GetProperty("team_name").GetString());
+        Assert.True(row.GetProperty("team_deleted").GetBoolean());
+        Assert.All(usage.GetProperty("by_team").EnumerateArray().Where(t => t.GetProperty("team_id").GetInt64() != team),
+            t => Assert.False(t.GetProperty("team_deleted").GetBoolean()));
+    }
+
+    private static UsageRecord Refused(long team, string model, int status, string errorType, DateTimeOffset at) => new()
+    {
+        RequestId = Guid.NewGuid().ToString("N"),
+        StartedAt = at,
+        TeamId = team,
+        Model = model,
+        Endpoint = "/v1/chat/completions",
+        Stream = false,
+        Status = status,
+        DurationMs = 1,
+        ErrorType = errorType,
+    };
 
     [Theory]
     [InlineData("?bucket=week", "bucket")]
