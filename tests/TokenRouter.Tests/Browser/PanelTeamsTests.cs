@@ -168,7 +168,7 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
                 "f => Math.max(f.scrollWidth - f.clientWidth, f.scrollHeight - f.clientHeight, f.scrollLeft, f.scrollTop)");
             Assert.True(hidden <= 0, $"{viewport.Name}: {hidden} px of the token are out of view");
             Assert.Matches("^sk-tr-[A-Za-z0-9]{40}$", await field.InputValueAsync());
-            await panel.ScreenshotAsync("team-token-whole-" + viewport.Name);
+            await panel.ScreenshotAsync("team-token-whole");
         }
     }
 
