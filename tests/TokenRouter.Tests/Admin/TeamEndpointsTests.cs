@@ -113,6 +113,30 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
         Assert.Equal(name, team.GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData("""{"quota":9223372036854775807}""")]
+    [InlineData("""{"quota":1,"tpm":9223372036854775807,"rpm":2147483647}""")]
+    [InlineData("""{"quota":1,"expires_at":"9999-12-31T23:59:59Z"}""")]
+    [InlineData("""{"quota":1,"expires_at":"0001-01-01T00:00:00Z"}""")]
+    [InlineData("""{"quota":1,"expires_at":"0001-01-01T00:00:00+14:00"}""")]
+    public async Task Create_ExtremeValues_AreAnsweredAndListedWithout500(string fields)
+    {
+        using var client = server.BearerClient();
+        var body = fields.Replace("{", $$"""{"name":"edge-{{Guid.NewGuid():N}}",""", StringComparison.Ordinal);
+
+        var created = await client.PostAsync("/admin/api/teams", new StringContent(body, Encoding.UTF8, "application/json"));
+        var list = await client.GetAsync("/admin/api/teams");
+
+        Assert.True((int)created.StatusCode < 500, await created.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        if (created.StatusCode == HttpStatusCode.Created)
+        {
+            var id = (await ReadJsonAsync(created)).GetProperty("id").GetInt64();
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/admin/api/teams/{id}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/admin/api/usage?team_id={id}")).StatusCode);
+        }
+    }
+
     [Fact]
     public async Task Create_NameOfBidiOverride_SaysWhatIsWrong()
     {
