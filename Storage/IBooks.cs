@@ -9,6 +9,8 @@ namespace TokenRouter.Storage;
 /// Charges and resets go through one ordered stream of writes. Each takes a callback that
 /// runs after its write is durable, in commit order, so the in-memory ledger sees exactly
 /// the sequence the database saw.
+/// Every change but a charge is refused with <see cref="StorageUnavailableException"/> while
+/// storage is failing: at once when the books already know, else after a bounded wait.
 /// </remarks>
 internal interface IBooks : IAsyncDisposable
 {
@@ -141,3 +143,7 @@ internal sealed class ChargeRejectedException(string requestId, string reason)
 {
     public string RequestId { get; } = requestId;
 }
+
+/// <summary>Storage is failing, and a change that may not wait for it was not written.</summary>
+internal sealed class StorageUnavailableException(Exception? cause = null)
+    : IOException("The database cannot be written right now.", cause);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dapper;
 
 namespace TokenRouter.Storage;
@@ -13,6 +14,7 @@ internal sealed partial class SqliteBooks : IBooks
 {
     private readonly SqliteConnections _connections;
     private readonly BooksWriter _writer;
+    private readonly SqliteBooksOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private int _disposed;
@@ -20,6 +22,7 @@ internal sealed partial class SqliteBooks : IBooks
     public SqliteBooks(SqliteBooksOptions options, TimeProvider clock, ILogger<SqliteBooks> logger)
     {
         _connections = new SqliteConnections(options);
+        _options = options;
         _clock = clock;
         _logger = logger;
         _writer = new BooksWriter(_connections, options, clock, logger);
@@ -105,7 +108,12 @@ internal sealed partial class SqliteBooks : IBooks
 
     public Task<Team?> ResetUsageAsync(long teamId, ResetReason reason, Action<Team>? committed = null)
     {
-        var write = new ResetWrite(teamId, reason, committed);
+        if (!IsWritable)
+        {
+            return Task.FromException<Team?>(Unavailable());
+        }
+
+        var write = new ResetWrite(teamId, reason, committed) { GiveUpAt = ChangeDeadline() };
         _writer.Enqueue(write);
         return write.Task;
     }
@@ -167,10 +175,22 @@ internal sealed partial class SqliteBooks : IBooks
     private Task<T> Enqueue<T>(Func<WriterSession, T> operation, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new OperationWrite<T>(operation);
+        if (!IsWritable)
+        {
+            return Task.FromException<T>(Unavailable());
+        }
+
+        var write = new OperationWrite<T>(operation) { GiveUpAt = ChangeDeadline() };
         _writer.Enqueue(write);
         return write.Task.WaitAsync(cancellationToken);
     }
+
+    // A change is refused at once while storage is known to fail: an admin or a script waiting
+    // on it would rather hear so than hang. The writer's own probing notices when it is back.
+    private static StorageUnavailableException Unavailable() => new();
+
+    private long ChangeDeadline() =>
+        Stopwatch.GetTimestamp() + (long)(_options.ChangeTimeout.TotalSeconds * Stopwatch.Frequency);
 
     private static partial class Log
     {
