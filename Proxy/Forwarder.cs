@@ -43,7 +43,6 @@ internal sealed class Forwarder(
         }
 
         var exchange = new ProxyExchange(context, account, endpoint, clock.GetUtcNow(), charger);
-        context.Response.Headers["x-request-id"] = exchange.RequestId;
         if (!books.IsWritable)
         {
             ProxyLog.BooksUnavailable(logger, endpoint.Route, exchange.RequestId);
