@@ -249,7 +249,7 @@ internal sealed class Forwarder(
 
     private HttpRequestMessage BuildRequest(HttpRequest incoming, ApiEndpoint endpoint, byte[] body, int length)
     {
-        var target = new Uri(settings.ProviderBaseUrl, endpoint.Path + incoming.QueryString.Value);
+        var target = endpoint.ProviderUrl(settings.ProviderBaseUrl, incoming.QueryString.Value);
         var request = new HttpRequestMessage(new HttpMethod(incoming.Method), target);
         HeaderRules.CopyToProvider(incoming, request, settings.ProviderApiKey);
         if (length > 0 || HttpMethods.IsPost(incoming.Method) || HttpMethods.IsPut(incoming.Method))

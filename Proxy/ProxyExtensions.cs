@@ -41,12 +41,13 @@ internal static class ProxyExtensions
     /// <param name="path">Empty for /v1/ itself; optional, or the binder would answer that with a bare 400.</param>
     private static Task ForwardUnknownAsync(HttpContext context, string? path, RouterSettings settings, Forwarder forwarder)
     {
-        if (!settings.ForwardUnknownEndpoints)
+        var endpoint = ApiEndpoint.ForPath(path ?? "", context.Request.Method);
+        if (!settings.ForwardUnknownEndpoints && !ApiEndpoint.Known.Contains(endpoint))
         {
             return OpenAIError.NotFound(context.Request.Path).WriteAsync(context.Response);
         }
 
-        return forwarder.ForwardAsync(context, ApiEndpoint.Other(path ?? ""));
+        return forwarder.ForwardAsync(context, endpoint);
     }
 
     /// <summary>
