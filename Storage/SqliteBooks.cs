@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dapper;
+using TokenRouter.Config;
 
 namespace TokenRouter.Storage;
 
@@ -140,6 +141,10 @@ internal sealed partial class SqliteBooks : IBooks
         await Task.Run(() =>
         {
             File.Delete(partial);
+
+            // Owner-only before SQLite writes a byte into it: the copy holds what the database
+            // holds, and a rename keeps the mode.
+            FileSecrecy.CreateOwnerOnly(partial);
             using (var lease = _connections.Read())
             using (var copy = SqliteConnections.OpenFile(partial))
             {
