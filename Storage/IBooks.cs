@@ -68,6 +68,12 @@ internal interface IBooks : IAsyncDisposable
     /// </summary>
     Task<int> PruneLogsAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken);
 
+    /// <summary>The elements of the data-protection key ring, as XML text, oldest first.</summary>
+    Task<IReadOnlyList<string>> ListProtectionKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>Adds an element to the data-protection key ring; <paramref name="name"/> is the framework's label for it.</summary>
+    Task AddProtectionKeyAsync(string name, string xml, CancellationToken cancellationToken);
+
     /// <summary>True while the last write succeeded (or none failed since).</summary>
     bool IsWritable { get; }
 }

@@ -119,6 +119,17 @@ internal sealed partial class SqliteBooks : IBooks
         return write.Task;
     }
 
+    public Task AddProtectionKeyAsync(string name, string xml, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(xml);
+        return Enqueue(
+            session => session.Connection.Execute(
+                "INSERT INTO protection_keys (name, xml, created_at) VALUES (@name, @xml, @now)",
+                new { name, xml, now = session.Now },
+                session.Transaction),
+            cancellationToken);
+    }
+
     public Task<int> PruneLogsAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);

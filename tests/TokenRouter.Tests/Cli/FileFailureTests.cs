@@ -9,6 +9,7 @@ namespace TokenRouter.Tests.Cli;
 /// Files that cannot be used are reported in TokenRouter's own words, never through an
 /// exception's message: the native build has only resource keys for the runtime's messages.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class FileFailureTests : IDisposable
 {
     private readonly TempFolder _folder = new();
