@@ -9,8 +9,8 @@ namespace TokenRouter.Storage;
 /// Charges and resets go through one ordered stream of writes. Each takes a callback that
 /// runs after its write is durable, in commit order, so the in-memory ledger sees exactly
 /// the sequence the database saw.
-/// Every change but a charge is refused with <see cref="StorageUnavailableException"/> while
-/// storage is failing: at once when the books already know, else after a bounded wait.
+/// Every change but a charge or a period reset is refused with <see cref="StorageUnavailableException"/>
+/// while storage is failing: at once when the books already know, else after a bounded wait.
 /// </remarks>
 internal interface IBooks : IAsyncDisposable
 {
@@ -111,6 +111,12 @@ internal sealed record TeamChanges
 /// <summary>Why a team's used count went back to 0.</summary>
 internal sealed record ResetReason(string Kind, string By)
 {
+    /// <summary>
+    /// A period reset runs in the request path, in order with the charges, and like them waits
+    /// for failing storage for as long as it takes; a manual one is refused instead.
+    /// </summary>
+    public bool WaitsForStorage => Kind == "period";
+
     public static ResetReason Manual(string by) => new("manual", by);
     public static ResetReason PeriodBoundary(QuotaPeriod period) => new("period", period.ToString().ToLowerInvariant());
 }

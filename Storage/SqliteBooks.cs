@@ -109,12 +109,15 @@ internal sealed partial class SqliteBooks : IBooks
 
     public Task<Team?> ResetUsageAsync(long teamId, ResetReason reason, Action<Team>? committed = null)
     {
-        if (!IsWritable)
+        if (!reason.WaitsForStorage && !IsWritable)
         {
             return Task.FromException<Team?>(Unavailable());
         }
 
-        var write = new ResetWrite(teamId, reason, committed) { GiveUpAt = ChangeDeadline() };
+        var write = new ResetWrite(teamId, reason, committed)
+        {
+            GiveUpAt = reason.WaitsForStorage ? long.MaxValue : ChangeDeadline(),
+        };
         _writer.Enqueue(write);
         return write.Task;
     }

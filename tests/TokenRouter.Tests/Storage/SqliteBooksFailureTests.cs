@@ -104,10 +104,16 @@ public sealed class SqliteBooksFailureTests : IDisposable
         await Assert.ThrowsAsync<StorageUnavailableException>(
             () => books.UpdateTeamAsync(team.Id, new TeamChanges { Quota = 5 }, CancellationToken.None));
 
+        // A period reset stands in the request path with the charges, and waits as they do.
+        var periodReset = books.ResetUsageAsync(team.Id, ResetReason.PeriodBoundary(QuotaPeriod.Daily));
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        Assert.False(periodReset.IsCompleted);
+
         // Nothing else writes, yet the books notice by themselves when storage is back.
         Directory.Move(away, home);
         Assert.True(await BooksTestKit.EventuallyAsync(() => books.IsWritable), "IsWritable never came back.");
         var gamma = await books.CreateTeamAsync(BooksTestKit.NewTeam("gamma"), CancellationToken.None);
+        Assert.Equal(0, (await periodReset.WaitAsync(TimeSpan.FromSeconds(30)))!.Used);
 
         var names = (await books.ListTeamsAsync(CancellationToken.None)).Select(t => t.Name).Order();
         Assert.Equal(["alpha", "gamma"], names);
