@@ -5,8 +5,8 @@ namespace TokenRouter.Admin;
 
 /// <summary>
 /// Turns a change the books could not write (storage failing, see <see cref="IBooks"/>), or a
-/// read the database failed, into a 503 with an API error, so an admin or a script hears at once, or after the books' bounded
-/// wait, that nothing was changed, instead of a 500 or a request that hangs.
+/// read the database failed, into a 503 with an API error: an admin or a script hears at once,
+/// or after the books' bounded wait, that nothing was changed, instead of a 500 or a hang.
 /// </summary>
 internal sealed class StorageFailureFilter(ILogger<AdminLog> logger) : IEndpointFilter
 {

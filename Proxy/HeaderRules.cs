@@ -56,16 +56,17 @@ internal static class HeaderRules
     /// </summary>
     private static HashSet<string>? ConnectionOptions(StringValues connection)
     {
-        HashSet<string>? names = null;
+        HashSet<string>? options = null;
         foreach (var value in connection)
         {
-            foreach (var name in (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            var names = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            foreach (var name in names)
             {
-                (names ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(name);
+                (options ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(name);
             }
         }
 
-        return names;
+        return options;
     }
 
     public static void CopyToClient(HttpResponseMessage from, HttpResponse to)

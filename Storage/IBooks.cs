@@ -71,7 +71,7 @@ internal interface IBooks : IAsyncDisposable
     /// <summary>The elements of the data-protection key ring, as XML text, oldest first.</summary>
     Task<IReadOnlyList<string>> ListProtectionKeysAsync(CancellationToken cancellationToken);
 
-    /// <summary>Adds an element to the data-protection key ring; <paramref name="name"/> is the framework's label for it.</summary>
+    /// <summary>Adds an element to the data-protection key ring, under the framework's label for it.</summary>
     Task AddProtectionKeyAsync(string name, string xml, CancellationToken cancellationToken);
 
     /// <summary>True while the last write succeeded (or none failed since).</summary>

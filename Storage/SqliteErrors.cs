@@ -38,7 +38,8 @@ internal static class SqliteErrors
     /// Why the database could not be opened or written, for a person reading a command's error:
     /// in words of our own, never an exception's message (see <see cref="FileErrors"/>).
     /// </summary>
-    public static string Reason(Exception error) => error is SqliteException sqlite ? Reason(sqlite) : FileErrors.Reason(error);
+    public static string Reason(Exception error) =>
+        error is SqliteException sqlite ? Reason(sqlite) : FileErrors.Reason(error);
 
     private static string Reason(SqliteException error) => error.SqliteErrorCode switch
     {
