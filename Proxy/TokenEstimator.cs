@@ -8,15 +8,17 @@ namespace TokenRouter.Proxy;
 /// </summary>
 /// <remarks>
 /// The vocabulary takes a few hundred milliseconds to load, so it loads in the background
-/// at start. Until it is ready, counts fall back to a byte-based estimate (UTF-8 bytes / 3),
-/// which errs high for English and never takes start-up hostage.
+/// at start. Until it is ready, counts fall back to the UTF-8 byte count: every o200k token
+/// covers at least one byte, so the fallback never counts fewer tokens than the tokenizer
+/// would, and a reservation made in those first moments cannot let a burst past the quota.
+/// NOTE: bytes / 3 was tried and errs low on short texts, which let 64 parallel requests sent
+/// right after start overshoot the quota.
 /// Text longer than <see cref="ExactChars"/> is counted from evenly spaced samples: the
 /// tokenizer needs about ten seconds per megabyte of text it has no cache for (base64 audio
 /// in a chat message, one long word), which a body within the size limit must not cost.
 /// </remarks>
 internal sealed class TokenEstimator
 {
-    private const int BytesPerTokenFallback = 3;
     private const int ExactChars = 64 * 1024;
     private const int Samples = 8;
     private const int SampleChars = ExactChars / Samples;
@@ -36,7 +38,7 @@ internal sealed class TokenEstimator
             return text.Length <= ExactChars ? _tokenizer.Result.CountTokens(text) : CountBySamples(_tokenizer.Result, text);
         }
 
-        return (System.Text.Encoding.UTF8.GetByteCount(text) + BytesPerTokenFallback - 1) / BytesPerTokenFallback;
+        return System.Text.Encoding.UTF8.GetByteCount(text);
     }
 
     private static long CountBySamples(Tokenizer tokenizer, ReadOnlySpan<char> text)
