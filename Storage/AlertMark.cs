@@ -27,13 +27,13 @@ internal static class AlertMarks
     /// <summary>The marks of live teams that belong to their current epoch.</summary>
     public static IReadOnlyList<AlertMark> ListCurrent(Microsoft.Data.Sqlite.SqliteConnection connection) =>
         connection.Query<AlertMarkRow>("""
-            SELECT a.team_id AS TeamId, a.reset_epoch AS ResetEpoch, a.percent AS Percent FROM quota_alerts a
+            SELECT a.team_id, a.reset_epoch, a.percent FROM quota_alerts a
             JOIN teams t ON t.id = a.team_id AND t.reset_epoch = a.reset_epoch AND t.deleted_at IS NULL
             """)
             .Select(row => new AlertMark(row.TeamId, row.ResetEpoch, row.Percent))
             .ToList();
 
-    private sealed class AlertMarkRow
+    internal sealed class AlertMarkRow
     {
         public long TeamId { get; set; }
         public long ResetEpoch { get; set; }
