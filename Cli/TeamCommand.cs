@@ -33,24 +33,9 @@ internal static class TeamCommand
         };
 
         var name = new Argument<string>("NAME") { Description = "The team's name" };
-        var quota = new Option<long>("--quota")
-        {
-            Description = "Tokens the team may use (per period, when it has one)",
-            HelpName = "tokens",
-            Required = true,
-            CustomParser = CliValues.ParseTokens,
-        };
         var newQuota = new Argument<long>("TOKENS") { Description = "The new quota in tokens", CustomParser = CliValues.ParseTokens };
 
-        var createPolicy = new TeamPolicyOptions();
-        var create = Define("create", "Create a team and print its token (shown only this once)", [name], [quota], shared, context,
-            async (parse, api, print, ct) =>
-            {
-                var fields = createPolicy.Read(parse, new TeamFields { Name = parse.GetValue(name), Quota = parse.GetValue(quota) });
-                print.WithToken(await api.CreateTeamAsync(fields, ct));
-            });
-        createPolicy.AddTo(create);
-        team.Add(create);
+        team.Add(DefineCreate(shared, context));
         team.Add(DefineSet(name, shared, context));
 
         team.Add(Define("list", "List the teams with their quota and usage", [], [], shared, context,
@@ -83,6 +68,43 @@ internal static class TeamCommand
             }));
 
         return team;
+    }
+
+    /// <summary><c>team create NAME --quota N [policy options]</c>; the name may be given as --name instead.</summary>
+    private static Command DefineCreate(SharedOptions shared, CliContext context)
+    {
+        var name = new Argument<string?>("NAME") { Description = "The team's name (or --name)", Arity = ArgumentArity.ZeroOrOne };
+        var nameOption = new Option<string?>("--name") { Description = "The team's name, instead of NAME", HelpName = "name" };
+        var quota = new Option<long>("--quota")
+        {
+            Description = "Tokens the team may use (per period, when it has one)",
+            HelpName = "tokens",
+            Required = true,
+            CustomParser = CliValues.ParseTokens,
+        };
+        var policy = new TeamPolicyOptions();
+        var create = Define("create", "Create a team and print its token (shown only this once)", [name], [nameOption, quota],
+            shared, context, async (parse, api, print, ct) =>
+            {
+                var teamName = parse.GetValue(name) ?? parse.GetValue(nameOption);
+                var fields = policy.Read(parse, new TeamFields { Name = teamName, Quota = parse.GetValue(quota) });
+                print.WithToken(await api.CreateTeamAsync(fields, ct));
+            });
+        policy.AddTo(create);
+        create.Validators.Add(result =>
+        {
+            var positional = result.GetValue(name);
+            var option = result.GetValue(nameOption);
+            if (positional is not null && option is not null)
+            {
+                result.AddError("Give the team's name once: as NAME or as --name, not both.");
+            }
+            else if (string.IsNullOrWhiteSpace(positional ?? option))
+            {
+                result.AddError("A team needs a name: give NAME or --name.");
+            }
+        });
+        return create;
     }
 
     /// <summary><c>team set NAME [--name NEW] [--quota N] [policy options]</c>: changes only what is given.</summary>

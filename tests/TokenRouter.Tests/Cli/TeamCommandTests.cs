@@ -267,6 +267,8 @@ public sealed class TeamCommandTests : IAsyncLifetime
         "error: --expires-at must be an ISO 8601 date and time such as 2030-01-31T00:00:00Z, or none; got 'tomorrow'.")]
     [InlineData(new[] { "create", "x", "--quota", "1", "--enable", "--disable" }, "error: --enable and --disable cannot be used together.")]
     [InlineData(new[] { "set", "x", "--name", " " }, "error: --name must not be empty.")]
+    [InlineData(new[] { "create", "--quota", "1" }, "error: A team needs a name: give NAME or --name.")]
+    [InlineData(new[] { "create", "x", "--name", "y", "--quota", "1" }, "error: Give the team's name once: as NAME or as --name, not both.")]
     [InlineData(new[] { "set", "x" },
         "error: Nothing to change: give --name, --quota, --period, --models, --rpm, --tpm, --expires-at, --enable or --disable.")]
     public async Task BadArguments_ExitTwoWithoutContactingTheServer(string[] args, string expected)
@@ -289,6 +291,15 @@ public sealed class TeamCommandTests : IAsyncLifetime
             """{"name":"alpha","quota":1000,"period":"weekly","models":["gpt-4o-mini","GPT-5-nano"],"rpm":60,"tpm":10000,""" +
             "\"expires_at\":\"2030-01-31T00:00:00Z\",\"enabled\":false}",
             _api.Bodies.Single());
+    }
+
+    [Fact]
+    public async Task Create_NameAsOption_IsTheSameAsTheArgument()
+    {
+        var result = await Team("create", "--name", "alpha", "--quota", "10");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("""{"name":"alpha","quota":10}""", _api.Bodies.Single());
     }
 
     [Fact]
