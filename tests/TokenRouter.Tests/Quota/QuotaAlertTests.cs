@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using TokenRouter.Storage;
 using TokenRouter.Tests.Config;
 using TokenRouter.Tests.Infrastructure;
@@ -32,11 +33,13 @@ public sealed class QuotaAlertTests : IAsyncLifetime
     }
 
     /// <summary>A router that alerts the hooks, on the test's own database file so that it can be restarted.</summary>
-    private Task<RouterFixture> StartRouterAsync() => RouterFixture.StartAsync(s => s with
-    {
-        AlertWebhookUrl = new Uri(_hooks.BaseUrl, AlertPath),
-        DatabasePath = _folder.File("books.db"),
-    });
+    private Task<RouterFixture> StartRouterAsync(TimeProvider? clock = null) => RouterFixture.StartAsync(
+        s => s with
+        {
+            AlertWebhookUrl = new Uri(_hooks.BaseUrl, AlertPath),
+            DatabasePath = _folder.File("books.db"),
+        },
+        clock);
 
     /// <summary>One chat request that the provider reports as <paramref name="tokens"/> tokens.</summary>
     private static async Task SpendAsync(RouterFixture env, string token, long tokens)
@@ -126,5 +129,29 @@ public sealed class QuotaAlertTests : IAsyncLifetime
 
         Assert.Equal([100, 100], Thresholds());
         Assert.Equal(1_200, (long)JsonNode.Parse(_hooks.RequestsTo(AlertPath)[1].BodyText)!["quota"]!);
+    }
+
+    [Fact]
+    public async Task PeriodBoundary_ClearsTheMarks_SoTheNewPeriodIsAnnouncedAgain()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 23, 0, 0, TimeSpan.Zero));
+        await using var env = await StartRouterAsync(clock);
+        var team = await env.Router.CreateTeamAsync(UniqueName("daily"), 1_000);
+        using var admin = env.Router.CreateAdminClient();
+        using var daily = await admin.PatchAsync($"admin/api/teams/{team.Id}", Json("""{"period":"daily"}"""));
+        Assert.Equal(HttpStatusCode.OK, daily.StatusCode);
+        await SpendAsync(env, team.Token, 850);
+        await WaitForStoredMarkAsync(env, team.Id, 80);
+
+        clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        await SpendAsync(env, team.Token, 100); // rolls the period over first: 100 of 1,000
+        Assert.Empty(await env.Router.Books.ListAlertMarksAsync(CancellationToken.None));
+        await SpendAsync(env, team.Token, 700); // 80 % of the new day
+        await _hooks.WaitForRequestCountAsync(2);
+        await WaitForStoredMarkAsync(env, team.Id, 80);
+
+        Assert.Equal([80, 80], Thresholds());
+        var alerts = _hooks.RequestsTo(AlertPath).Select(r => JsonNode.Parse(r.BodyText)!).ToList();
+        Assert.Equal([850L, 800L], alerts.Select(a => (long)a["used"]!));
     }
 }
