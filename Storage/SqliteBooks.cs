@@ -113,6 +113,9 @@ internal sealed partial class SqliteBooks : IBooks
         return write.Task;
     }
 
+    public Task<bool> SaveAlertMarkAsync(AlertMark mark, CancellationToken cancellationToken) =>
+        Enqueue(session => AlertMarks.Save(session, mark), cancellationToken);
+
     public Task<int> PruneLogsAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
