@@ -17,7 +17,12 @@ internal static class Program
     internal static WebApplication BuildServer(
         RouterSettings settings, TimeProvider? clock = null, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration reload: it watches the working directory, which usually holds the
+        // database, and every write to it would wake the watcher (a quarter of a request's CPU).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
 
         // Hosting: Kestrel limits, addresses, logging, graceful shutdown.
         builder.AddRouterHosting(settings, clock ?? TimeProvider.System);

@@ -13,24 +13,30 @@ internal static class ApiDocs
     public const string DocumentName = "v1";
     public const string DocumentPath = "/openapi/v1.json";
     public const string ViewerPath = "docs";
+    private static readonly PathString ViewerRoute = "/" + ViewerPath;
 
     public static WebApplication MapApiDocs(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
 
-        app.UseSwaggerUI(options =>
-        {
-            options.RoutePrefix = ViewerPath;
-            options.DocumentTitle = "TokenRouter API";
-            options.SwaggerEndpoint(DocumentPath, "TokenRouter");
-            options.EnableTryItOutByDefault();
-            options.DisplayRequestDuration();
-            options.DefaultModelsExpandDepth(0);
-
-            // No validatorUrl: left unset, Swashbuckle's start script sets it to null, so the
-            // viewer never sends the document to an outside validator.
-        });
+        // Only /docs requests pass through the viewer's middleware; /v1 traffic skips its path checks.
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments(ViewerRoute, StringComparison.OrdinalIgnoreCase),
+            docs => docs.UseSwaggerUI(ConfigureViewer));
         return app;
+    }
+
+    private static void ConfigureViewer(SwaggerUIOptions options)
+    {
+        options.RoutePrefix = ViewerPath;
+        options.DocumentTitle = "TokenRouter API";
+        options.SwaggerEndpoint(DocumentPath, "TokenRouter");
+        options.EnableTryItOutByDefault();
+        options.DisplayRequestDuration();
+        options.DefaultModelsExpandDepth(0);
+
+        // No validatorUrl: left unset, Swashbuckle's start script sets it to null, so the
+        // viewer never sends the document to an outside validator.
     }
 
     /// <summary>

@@ -26,18 +26,21 @@ internal static class PanelEndpoints
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-    private static readonly Lazy<PanelAssets> Assets = new(() => PanelAssets.Load(typeof(PanelEndpoints).Assembly));
+    // Compressing the files (brotli at its best) costs more CPU than all the rest of start-up,
+    // so it runs once the server listens; a panel request that comes first waits for it.
+    private static readonly Lazy<Task<PanelAssets>> Assets =
+        new(() => Task.Run(() => PanelAssets.Load(typeof(PanelEndpoints).Assembly)));
 
     public static IEndpointRouteBuilder MapPanel(this IEndpointRouteBuilder endpoints)
     {
-        // Read and compress the files now, at start, not on the first visitor's request.
-        var assets = Assets.Value;
+        endpoints.ServiceProvider.GetRequiredService<IHostApplicationLifetime>()
+            .ApplicationStarted.Register(() => _ = Assets.Value);
         string[] reads = [HttpMethods.Get, HttpMethods.Head];
 
-        RequestDelegate index = context => ServeAsync(context, assets.Find(IndexPath));
-        RequestDelegate page = context => ServeAsync(
-            context, IsClientPage(context.Request.RouteValues["page"] as string) ? assets.Find(IndexPath) : null);
-        RequestDelegate asset = context => ServeAsync(context, FindAsset(assets, context.Request.Path));
+        RequestDelegate index = async context => await ServeAsync(context, (await Assets.Value).Find(IndexPath));
+        RequestDelegate page = async context => await ServeAsync(
+            context, IsClientPage(context.Request.RouteValues["page"] as string) ? (await Assets.Value).Find(IndexPath) : null);
+        RequestDelegate asset = async context => await ServeAsync(context, FindAsset(await Assets.Value, context.Request.Path));
 
         endpoints.MapMethods("/admin", reads, index).AllowAnonymous();
         endpoints.MapMethods("/admin/{page}", reads, page).AllowAnonymous();

@@ -20,14 +20,12 @@ internal static class SecurityHeaders
         "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
         "form-action 'self'; frame-ancestors 'none'";
 
-    private static readonly string[] Prefixes = ["/admin", "/docs", "/openapi"];
-
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         app.Use((context, next) =>
         {
             var path = context.Request.Path;
-            if (Prefixes.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase)))
+            if (IsPanelOrDocs(path))
             {
                 var headers = context.Response.Headers;
                 headers.ContentSecurityPolicy = path.StartsWithSegments("/docs", StringComparison.OrdinalIgnoreCase)
@@ -49,4 +47,10 @@ internal static class SecurityHeaders
         });
         return app;
     }
+
+    // Runs for every request, /v1 included: plain comparisons, no allocation.
+    private static bool IsPanelOrDocs(PathString path) =>
+        path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/docs", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase);
 }

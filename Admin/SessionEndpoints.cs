@@ -10,7 +10,8 @@ internal sealed record LoginRequest([property: Description("The ADMIN_PASSWORD."
 
 internal sealed record SessionView(
     bool Authenticated,
-    [property: Description("True while ADMIN_PASSWORD is the default one: change it.")] bool DefaultPassword,
+    [property: Description("Signed in only: true while ADMIN_PASSWORD is the default one. Null before sign-in.")]
+    bool? DefaultPassword,
     [property: Description("Send it back as the X-CSRF-TOKEN header on every POST, PATCH and DELETE.")] string? CsrfToken);
 
 /// <summary>The panel's session: login, logout and what the panel needs to know at start.</summary>
@@ -79,8 +80,11 @@ internal static class SessionEndpoints
             context.User = result.Principal;
         }
 
+        // Whether the default password is in use is told to a signed-in admin only: before
+        // sign-in it would tell anyone which password to try first.
         var tokens = antiforgery.GetAndStoreTokens(context);
-        return TypedResults.Ok(new SessionView(result.Succeeded, password.IsDefault, tokens.RequestToken));
+        var defaultPassword = result.Succeeded ? password.IsDefault : (bool?)null;
+        return TypedResults.Ok(new SessionView(result.Succeeded, defaultPassword, tokens.RequestToken));
     }
 
     private static async Task<NoContent> LogoutAsync(HttpContext context, ILogger<AdminLog> logger)

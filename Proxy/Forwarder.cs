@@ -89,7 +89,7 @@ internal sealed class Forwarder(
             if (decision.RateRefusal is { } rate)
             {
                 RateLimitHeaders.Write(context.Response, rate);
-                await RefuseAsync(exchange, OpenAIError.RateLimited(rate.Message!));
+                await RefuseAsync(exchange, OpenAIError.RateLimited(rate.Message!, forTokens: rate.Limit != RateLimit.RequestsPerMinute));
                 return;
             }
 

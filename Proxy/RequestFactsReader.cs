@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -43,7 +42,7 @@ internal static class RequestFactsReader
             return false;
         }
 
-        var text = new StringBuilder();
+        var text = new List<string>();
         long fixedTokens = TokensPerConversation;
         long? maxOutput = null;
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
@@ -101,7 +100,7 @@ internal static class RequestFactsReader
         }
 
         facts.MaxOutputTokens = maxOutput is { } max ? max * Math.Max(1, facts.Choices) : null;
-        facts.PromptTokens = estimator.Count(text.ToString()) + fixedTokens;
+        facts.PromptTokens = estimator.CountPrompt(text) + fixedTokens;
         return true;
     }
 
@@ -238,7 +237,7 @@ internal static class RequestFactsReader
         return true;
     }
 
-    private static void CountString(ref Utf8JsonReader reader, string? property, StringBuilder text, ref long fixedTokens)
+    private static void CountString(ref Utf8JsonReader reader, string? property, List<string> text, ref long fixedTokens)
     {
         if (property == "type")
         {
@@ -261,6 +260,6 @@ internal static class RequestFactsReader
             return; // inline file or image bytes, priced above by their type, not by their base64
         }
 
-        text.Append(value).Append(' ');
+        text.Add(value);
     }
 }

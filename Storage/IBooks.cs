@@ -54,6 +54,15 @@ internal interface IBooks : IAsyncDisposable
 
     Task<IReadOnlyList<UsageReset>> ListResetsAsync(long teamId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Remembers which quota alert was last announced for the team in <see cref="AlertMark.ResetEpoch"/>.
+    /// False when the team was reset or deleted since: a reset clears the marks.
+    /// </summary>
+    Task<bool> SaveAlertMarkAsync(AlertMark mark, CancellationToken cancellationToken);
+
+    /// <summary>The alert marks of the live teams' current epochs.</summary>
+    Task<IReadOnlyList<AlertMark>> ListAlertMarksAsync(CancellationToken cancellationToken);
+
     Task<LogPage> QueryLogsAsync(LogQuery query, CancellationToken cancellationToken);
 
     /// <summary>Usage totals, a time series and breakdowns for the admin charts, aggregated in the database.</summary>

@@ -37,6 +37,13 @@ internal sealed partial class SqliteBooks
         return Task.FromResult(row?.ToTeam());
     }
 
+    public Task<IReadOnlyList<AlertMark>> ListAlertMarksAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var lease = _connections.Read();
+        return Task.FromResult(AlertMarks.ListCurrent(lease.Connection));
+    }
+
     public Task<IReadOnlyList<string>> ListProtectionKeysAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

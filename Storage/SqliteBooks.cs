@@ -16,6 +16,7 @@ internal sealed partial class SqliteBooks : IBooks
     private readonly SqliteConnections _connections;
     private readonly BooksWriter _writer;
     private readonly SqliteBooksOptions _options;
+    private readonly WalCheckpointer _checkpointer;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private int _disposed;
@@ -27,6 +28,7 @@ internal sealed partial class SqliteBooks : IBooks
         _clock = clock;
         _logger = logger;
         _writer = new BooksWriter(_connections, options, clock, logger);
+        _checkpointer = new WalCheckpointer(_connections, () => _writer.Commits, logger);
     }
 
     public string DatabasePath => _connections.DatabasePath;
@@ -52,6 +54,7 @@ internal sealed partial class SqliteBooks : IBooks
         }
 
         _writer.Start(connection);
+        _checkpointer.Start();
         return Task.CompletedTask;
     }
 
@@ -122,6 +125,9 @@ internal sealed partial class SqliteBooks : IBooks
         return write.Task;
     }
 
+    public Task<bool> SaveAlertMarkAsync(AlertMark mark, CancellationToken cancellationToken) =>
+        Enqueue(session => AlertMarks.Save(session, mark), cancellationToken);
+
     public Task AddProtectionKeyAsync(string name, string xml, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(xml);
@@ -183,6 +189,7 @@ internal sealed partial class SqliteBooks : IBooks
             return;
         }
 
+        await _checkpointer.DisposeAsync().ConfigureAwait(false);
         _connections.Dispose();
         await _writer.DisposeAsync().ConfigureAwait(false);
     }

@@ -77,9 +77,16 @@ internal sealed class SqliteConnections : IDisposable
             PRAGMA synchronous = NORMAL;
             PRAGMA foreign_keys = ON;
             PRAGMA journal_size_limit = 67108864;
+            PRAGMA wal_autocheckpoint = {WalCheckpointer.WriterBackstopPages.ToString(CultureInfo.InvariantCulture)};
             """);
         return connection;
     }
+
+    /// <summary>A connection for <see cref="WalCheckpointer"/>: it writes to the file, so it cannot be a reader.</summary>
+    public SqliteConnection OpenCheckpointer() => Open(_openConnectionString, $"""
+        PRAGMA busy_timeout = {_busyTimeoutMs.ToString(CultureInfo.InvariantCulture)};
+        PRAGMA wal_autocheckpoint = 0;
+        """);
 
     /// <summary>Lends a read connection; dispose the lease to give it back.</summary>
     public ReadLease Read()

@@ -1,12 +1,12 @@
 // Shared by the scripts: the client the way a team would build it, and one JSON line out.
 import OpenAI from 'openai';
 
-/** An OpenAI client pointed at BASE_URL/v1 with TOKEN; no retries, so errors are seen as they are. */
-export function createClient() {
+/** An OpenAI client on BASE_URL/v1 with TOKEN (or `token`); no retries, so errors are seen as they are. */
+export function createClient(token = required('TOKEN')) {
   const baseUrl = required('BASE_URL').replace(/\/+$/, '');
   return new OpenAI({
     baseURL: `${baseUrl}/v1`,
-    apiKey: required('TOKEN'),
+    apiKey: token,
     maxRetries: 0,
     timeout: Number(process.env.TIMEOUT_MS ?? 60000),
   });
@@ -33,7 +33,7 @@ export function reportError(error, partial = {}) {
   process.exitCode = 1;
 }
 
-function required(name) {
+export function required(name) {
   const value = process.env[name];
   if (!value) {
     console.error(`${name} is not set`);

@@ -14,7 +14,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!Chromium.IsInstalled)
+        if (!Chromium.Package.IsInstalled)
         {
             return;
         }
@@ -24,7 +24,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = Chromium.ExecutablePath,
+            ExecutablePath = Chromium.Package.ExecutablePath,
             Args = Chromium.Arguments,
             Headless = true,
             Timeout = 60_000,
@@ -35,7 +35,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task<PanelPage> OpenAsync(
         RouterServer router, PanelViewport? viewport = null, ColorScheme scheme = ColorScheme.Light)
     {
-        var browser = _browser ?? throw new InvalidOperationException(Chromium.MissingMessage);
+        var browser = _browser ?? throw new InvalidOperationException(Chromium.Package.MissingMessage);
         var size = viewport ?? PanelViewport.Desktop;
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {

@@ -5,16 +5,20 @@ using System.Text.Json.Nodes;
 namespace TokenRouter.Tests.Infrastructure;
 
 /// <summary>
-/// Runs the end-to-end scripts in <c>tests/js</c> (the official <c>openai</c> npm package) with
-/// <c>node</c>. The scripts' dependencies come from <c>npm ci --prefix tests/js</c>, which
+/// Runs the end-to-end scripts in <c>tests/js</c> (the official <c>openai</c> npm package, and
+/// <c>puppeteer-core</c> for the panel in Firefox) with <c>node</c>. The scripts' dependencies come from <c>npm ci --prefix tests/js</c>, which
 /// <c>.ci/run</c> does before the tests; without them a run fails and says so.
 /// </summary>
 public static class NodeScript
 {
     public const string ChatStream = "chat-stream.mjs";
     public const string ResponsesStream = "responses-stream.mjs";
+    public const string PanelFirefox = "panel-firefox.mjs";
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
+
+    // What tests/js/package.json lists: a node_modules from before a package was added fails here, saying so.
+    private static readonly string[] Dependencies = ["openai", "puppeteer-core"];
 
     /// <summary>The <c>tests/js</c> folder of the repository the tests were built from.</summary>
     public static string ScriptsDirectory { get; } = FindScriptsDirectory();
@@ -33,11 +37,13 @@ public static class NodeScript
             throw new FileNotFoundException($"No script {scriptFile} in {ScriptsDirectory}.", script);
         }
 
-        if (!File.Exists(Path.Combine(ScriptsDirectory, "node_modules", "openai", "package.json")))
+        var missing = Dependencies.FirstOrDefault(
+            name => !File.Exists(Path.Combine(ScriptsDirectory, "node_modules", name, "package.json")));
+        if (missing is not null)
         {
             throw new InvalidOperationException(
                 "The npm dependencies of the JS end-to-end tests are not installed " +
-                $"({ScriptsDirectory}/node_modules/openai is missing). " +
+                $"({ScriptsDirectory}/node_modules/{missing} is missing). " +
                 "Run `npm ci --prefix tests/js` from the repository root first; .ci/run does.");
         }
 
