@@ -47,7 +47,8 @@ internal static class AdminExtensions
         var api = app.MapGroup("/admin/api");
         var admin = api.MapGroup("")
             .RequireAuthorization(AdminAuthentication.Policy)
-            .AddEndpointFilter<CsrfFilter>();
+            .AddEndpointFilter<CsrfFilter>()
+            .AddEndpointFilter<StorageFailureFilter>();
 
         api.MapSession(admin);
         admin.MapTeams();

@@ -44,6 +44,14 @@ internal sealed partial class SqliteBooks
         return Task.FromResult(AlertMarks.ListCurrent(lease.Connection));
     }
 
+    public Task<IReadOnlyList<string>> ListProtectionKeysAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var lease = _connections.Read();
+        var rows = lease.Connection.Query<string>("SELECT xml FROM protection_keys ORDER BY id");
+        return Task.FromResult<IReadOnlyList<string>>(rows.ToList());
+    }
+
     public Task<IReadOnlyList<UsageReset>> ListResetsAsync(long teamId, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

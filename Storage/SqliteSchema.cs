@@ -97,6 +97,16 @@ internal static class SqliteSchema
                 at          INTEGER NOT NULL
             );
             """),
+        new(3, "data protection keys", """
+            -- The key ring that seals the admin session and CSRF cookies (ASP.NET Core data
+            -- protection), one XML element per row, as the framework hands them over.
+            CREATE TABLE protection_keys (
+                id         INTEGER PRIMARY KEY,
+                name       TEXT    NOT NULL,
+                xml        TEXT    NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            """),
     ];
 
     /// <summary>
