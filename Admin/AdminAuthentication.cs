@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
+using TokenRouter.Storage;
 
 namespace TokenRouter.Admin;
 
@@ -21,6 +22,7 @@ internal static class AdminAuthentication
     public const string CsrfCookieName = "tr_csrf";
     public const string CsrfHeaderName = "X-CSRF-TOKEN";
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
+    private const string PasswordStampClaim = "tr_password_stamp";
 
     public static IServiceCollection AddAdminAuthentication(this IServiceCollection services)
     {
@@ -54,6 +56,16 @@ internal static class AdminAuthentication
                     AdminErrors.WriteAsync(context.HttpContext, AdminErrors.NotAuthenticated());
                 options.Events.OnRedirectToAccessDenied = context =>
                     AdminErrors.WriteAsync(context.HttpContext, AdminErrors.CsrfRefused());
+                options.Events.OnValidatePrincipal = context =>
+                {
+                    var password = context.HttpContext.RequestServices.GetRequiredService<AdminPassword>();
+                    if (context.Principal?.FindFirst(PasswordStampClaim)?.Value != password.SessionStamp)
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
             });
 
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
@@ -72,20 +84,29 @@ internal static class AdminAuthentication
             options.SuppressXFrameOptionsHeader = true;
         });
 
-        // Session and CSRF cookies are sealed with keys that live only in memory: a restart
-        // signs the admin out, and no key file has to be kept safe on disk. (The keys never
-        // leave the process, so there is nothing for an XML encryptor to protect.)
-        services.AddDataProtection();
-        services.Configure<KeyManagementOptions>(options =>
+        // Session and CSRF cookies are sealed with keys kept in the database (see
+        // BooksKeyRepository). A fixed application name, not the default content root, so that
+        // a binary moved or upgraded in place still reads the cookies it sealed before.
+        services.AddDataProtection().SetApplicationName("TokenRouter");
+        services.AddOptions<KeyManagementOptions>().Configure<IBooks>((options, books) =>
         {
-            options.XmlRepository = new MemoryKeyRepository();
+            options.XmlRepository = new BooksKeyRepository(books);
             options.XmlEncryptor = new NullXmlEncryptor();
         });
         return services;
     }
 
-    public static ClaimsPrincipal CreatePrincipal(string scheme) => new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.NameIdentifier, "admin"), new Claim(ClaimTypes.Name, "admin")], scheme));
+    /// <param name="password">For a session cookie: the password it was opened with, whose stamp it carries.</param>
+    public static ClaimsPrincipal CreatePrincipal(string scheme, AdminPassword? password = null)
+    {
+        List<Claim> claims = [new(ClaimTypes.NameIdentifier, "admin"), new(ClaimTypes.Name, "admin")];
+        if (password is not null)
+        {
+            claims.Add(new Claim(PasswordStampClaim, password.SessionStamp));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
+    }
 
     /// <summary>True when the caller proved the password in this request rather than by cookie.</summary>
     public static bool IsBearer(ClaimsPrincipal user) => user.Identity?.AuthenticationType == BearerScheme;

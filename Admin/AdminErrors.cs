@@ -52,6 +52,11 @@ internal static class AdminErrors
         Write(StatusCodes.Status413PayloadTooLarge, "invalid_request_error", null,
             "The request body is too large.", "body_too_large");
 
+    public static JsonHttpResult<AdminError> StorageUnavailable() =>
+        Write(StatusCodes.Status503ServiceUnavailable, "server_error", null,
+            "TokenRouter cannot use its database right now, so nothing was changed. Try again shortly.",
+            "service_unavailable");
+
     /// <summary>Writes an error outside an endpoint (authentication events, middleware).</summary>
     public static Task WriteAsync(HttpContext context, JsonHttpResult<AdminError> error) => error.ExecuteAsync(context);
 

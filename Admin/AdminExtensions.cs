@@ -64,7 +64,8 @@ internal static class AdminExtensions
         var api = app.MapGroup(AdminApiPath);
         var admin = api.MapGroup("")
             .RequireAuthorization(AdminAuthentication.Policy)
-            .AddEndpointFilter<CsrfFilter>();
+            .AddEndpointFilter<CsrfFilter>()
+            .AddEndpointFilter<StorageFailureFilter>();
 
         api.MapSession(admin);
         admin.MapTeams();

@@ -46,4 +46,7 @@ internal sealed partial class AdminLog
 
     [LoggerMessage(5014, LogLevel.Information, "Token of team {TeamName} (id {TeamId}) rotated.")]
     public static partial void TokenRotated(ILogger logger, string teamName, long teamId);
+
+    [LoggerMessage(5015, LogLevel.Warning, "Admin {Method} {Path} refused: the database cannot be used right now.")]
+    public static partial void StorageUnavailable(ILogger logger, string method, PathString path);
 }

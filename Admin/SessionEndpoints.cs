@@ -61,7 +61,7 @@ internal static class SessionEndpoints
             return refusal;
         }
 
-        var principal = AdminAuthentication.CreatePrincipal(AdminAuthentication.CookieScheme);
+        var principal = AdminAuthentication.CreatePrincipal(AdminAuthentication.CookieScheme, password);
         await context.SignInAsync(AdminAuthentication.CookieScheme, principal);
         AdminLog.SignedIn(logger, context.Connection.RemoteIpAddress);
 

@@ -109,7 +109,7 @@ internal static class TeamEndpoints
     }
 
     private static async Task<IResult> UpdateAsync(
-        long id, HttpRequest request, IBooks books, TeamDirectory directory, RouterSettings settings,
+        long id, HttpRequest request, IBooks books, TeamDirectory directory, QuotaAlerts alerts, RouterSettings settings,
         ILogger<AdminLog> logger, CancellationToken cancellationToken)
     {
         var (body, error) = await AdminBody.ReadObjectAsync(request, cancellationToken);
@@ -141,6 +141,7 @@ internal static class TeamEndpoints
 
         // The policy (name, quota, limits) changes; the counters stay the ledger's own.
         directory.ApplyPolicy(team);
+        alerts.PolicyChanged(directory.Find(id)?.Team ?? team);
         AdminLog.TeamUpdated(logger, team.Name, team.Id);
         return TypedResults.Ok(TeamView.From(team, directory.Find(id), settings.QuotaTimeZone));
     }

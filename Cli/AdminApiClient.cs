@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -42,20 +41,15 @@ internal sealed class AdminApiClient : IDisposable
         return new ApiAnswer<List<TeamView>>(ReadTeamList(json), json);
     }
 
-    public Task<ApiAnswer<TeamView>> CreateTeamAsync(string name, long quota, CancellationToken cancellationToken)
-    {
-        var body = JsonContent.Create(new NewTeamRequest(name, quota), CliJsonContext.Default.NewTeamRequest);
-        return SendForTeamAsync(HttpMethod.Post, "admin/api/teams", body, cancellationToken);
-    }
+    public Task<ApiAnswer<TeamView>> CreateTeamAsync(TeamFields team, CancellationToken cancellationToken) =>
+        SendForTeamAsync(HttpMethod.Post, "admin/api/teams", JsonBody(team), cancellationToken);
 
     public Task<ApiAnswer<TeamView>> GetTeamAsync(long id, CancellationToken cancellationToken) =>
         SendForTeamAsync(HttpMethod.Get, $"admin/api/teams/{id}", null, cancellationToken);
 
-    public Task<ApiAnswer<TeamView>> SetQuotaAsync(long id, long quota, CancellationToken cancellationToken)
-    {
-        var body = JsonContent.Create(new QuotaChangeRequest(quota), CliJsonContext.Default.QuotaChangeRequest);
-        return SendForTeamAsync(HttpMethod.Patch, $"admin/api/teams/{id}", body, cancellationToken);
-    }
+    /// <summary>Changes the fields that are given; the others stay as they are.</summary>
+    public Task<ApiAnswer<TeamView>> UpdateTeamAsync(long id, TeamFields changes, CancellationToken cancellationToken) =>
+        SendForTeamAsync(HttpMethod.Patch, $"admin/api/teams/{id}", JsonBody(changes), cancellationToken);
 
     public Task<ApiAnswer<TeamView>> ResetAsync(long id, CancellationToken cancellationToken) =>
         SendForTeamAsync(HttpMethod.Post, $"admin/api/teams/{id}/reset", null, cancellationToken);
@@ -85,6 +79,13 @@ internal sealed class AdminApiClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    private static ByteArrayContent JsonBody(TeamFields fields)
+    {
+        var content = new ByteArrayContent(fields.ToJson());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
 
     private async Task<ApiAnswer<TeamView>> SendForTeamAsync(
         HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)

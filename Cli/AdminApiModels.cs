@@ -22,10 +22,6 @@ internal sealed record TeamView
     public string? Token { get; init; }
 }
 
-internal sealed record NewTeamRequest(string Name, long Quota);
-
-internal sealed record QuotaChangeRequest(long Quota);
-
 /// <summary>What <c>team delete --json</c> prints when the API answers with no body.</summary>
 internal sealed record DeletedTeam(long Id, string Name, bool Deleted);
 

@@ -81,13 +81,7 @@ internal static class BackupCommand
         }
         catch (Exception e) when (e is SqliteException or UnauthorizedAccessException or IOException)
         {
-            throw new CliException(ExitCodes.Failure, $"the backup to {target} failed: {e.Message}");
-        }
-
-        // The copy holds what the database holds: keep it as private as the original should be.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(target, FileSecrecy.OwnerOnly);
+            throw new CliException(ExitCodes.Failure, $"the backup to {target} failed: {SqliteErrors.Reason(e)}.");
         }
     }
 }

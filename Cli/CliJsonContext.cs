@@ -9,8 +9,6 @@ namespace TokenRouter.Cli;
     NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(TeamView))]
 [JsonSerializable(typeof(List<TeamView>))]
-[JsonSerializable(typeof(NewTeamRequest))]
-[JsonSerializable(typeof(QuotaChangeRequest))]
 [JsonSerializable(typeof(DeletedTeam))]
 [JsonSerializable(typeof(ApiErrorBody))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -53,6 +53,10 @@ internal static class ListenFailure
                 case SocketException { SocketErrorCode: SocketError.AccessDenied }:
                     return $"not allowed to listen on port {settings.Port} (ports below 1024 need privileges): " +
                         $"choose another port with --port {where}.";
+                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain }:
+                    return $"cannot listen on {settings.Host}: the name does not resolve to an address; " +
+                        "use --host with an IP address, such as 0.0.0.0 or 127.0.0.1 " +
+                        $"(or {SettingKeys.Host} in {settings.EnvFilePath}).";
                 case SocketException { SocketErrorCode: SocketError.AddressNotAvailable }:
                     return $"cannot listen on {settings.Host}: it is not an address of this machine; " +
                         $"use --host 0.0.0.0 or one of its addresses (or {SettingKeys.Host} in {settings.EnvFilePath}).";

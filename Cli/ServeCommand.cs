@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Data.Sqlite;
 using TokenRouter.Config;
+using TokenRouter.Storage;
 
 namespace TokenRouter.Cli;
 
@@ -86,7 +87,7 @@ internal static class ServeCommand
         {
             throw new CliException(ExitCodes.Failure, message);
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or UnauthorizedAccessException or IOException)
         {
             throw DatabaseFailure(settings, e);
         }
@@ -127,8 +128,8 @@ internal static class ServeCommand
     }
 
     private static CliException DatabaseFailure(RouterSettings settings, Exception error) =>
-        new(ExitCodes.Failure, $"cannot open the database {settings.DatabasePath}: {error.Message} " +
-            "(check that its folder is writable by this user, or choose another file with --db).");
+        new(ExitCodes.Failure, $"cannot open the database {settings.DatabasePath}: {SqliteErrors.Reason(error)}; " +
+            "check the file and its folder, or choose another file with --db.");
 
     private static void AddIfGiven(List<SettingOverride> overrides, string key, Option option, string? value)
     {

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
 using TokenRouter.Config;
 
 namespace TokenRouter.Cli;
@@ -35,18 +33,10 @@ internal static class TeamCommand
         };
 
         var name = new Argument<string>("NAME") { Description = "The team's name" };
-        var quota = new Option<long>("--quota")
-        {
-            Description = "Tokens the team may use",
-            HelpName = "tokens",
-            Required = true,
-            CustomParser = ParseTokens,
-        };
-        var newQuota = new Argument<long>("TOKENS") { Description = "The new quota in tokens", CustomParser = ParseTokens };
+        var newQuota = new Argument<long>("TOKENS") { Description = "The new quota in tokens", CustomParser = CliValues.ParseTokens };
 
-        team.Add(Define("create", "Create a team and print its token (shown only this once)", [name], [quota], shared, context,
-            async (parse, api, print, ct) =>
-                print.WithToken(await api.CreateTeamAsync(parse.GetValue(name)!, parse.GetValue(quota), ct))));
+        team.Add(DefineCreate(shared, context));
+        team.Add(DefineSet(name, shared, context));
 
         team.Add(Define("list", "List the teams with their quota and usage", [], [], shared, context,
             async (_, api, print, ct) => print.List(await api.ListTeamsAsync(ct))));
@@ -59,7 +49,7 @@ internal static class TeamCommand
             async (parse, api, print, ct) =>
             {
                 var found = await api.FindAsync(parse.GetValue(name)!, ct);
-                print.Changed(await api.SetQuotaAsync(found.Id, parse.GetValue(newQuota), ct));
+                print.Changed(await api.UpdateTeamAsync(found.Id, new TeamFields { Quota = parse.GetValue(newQuota) }, ct));
             }));
 
         team.Add(Define("reset", "Set a team's used tokens back to 0", [name], [], shared, context,
@@ -78,6 +68,79 @@ internal static class TeamCommand
             }));
 
         return team;
+    }
+
+    /// <summary><c>team create NAME --quota N [policy options]</c>; the name may be given as --name instead.</summary>
+    private static Command DefineCreate(SharedOptions shared, CliContext context)
+    {
+        var name = new Argument<string?>("NAME") { Description = "The team's name (or --name)", Arity = ArgumentArity.ZeroOrOne };
+        var nameOption = new Option<string?>("--name") { Description = "The team's name, instead of NAME", HelpName = "name" };
+        var quota = new Option<long>("--quota")
+        {
+            Description = "Tokens the team may use (per period, when it has one)",
+            HelpName = "tokens",
+            Required = true,
+            CustomParser = CliValues.ParseTokens,
+        };
+        var policy = new TeamPolicyOptions();
+        var create = Define("create", "Create a team and print its token (shown only this once)", [name], [nameOption, quota],
+            shared, context, async (parse, api, print, ct) =>
+            {
+                var teamName = parse.GetValue(name) ?? parse.GetValue(nameOption);
+                var fields = policy.Read(parse, new TeamFields { Name = teamName, Quota = parse.GetValue(quota) });
+                print.WithToken(await api.CreateTeamAsync(fields, ct));
+            });
+        policy.AddTo(create);
+        create.Validators.Add(result =>
+        {
+            var positional = result.GetValue(name);
+            var option = result.GetValue(nameOption);
+            if (positional is not null && option is not null)
+            {
+                result.AddError("Give the team's name once: as NAME or as --name, not both.");
+            }
+            else if (string.IsNullOrWhiteSpace(positional ?? option))
+            {
+                result.AddError("A team needs a name: give NAME or --name.");
+            }
+        });
+        return create;
+    }
+
+    /// <summary><c>team set NAME [--name NEW] [--quota N] [policy options]</c>: changes only what is given.</summary>
+    private static Command DefineSet(Argument<string> name, SharedOptions shared, CliContext context)
+    {
+        var newName = new Option<string?>("--name") { Description = "Rename the team", HelpName = "new-name" };
+        var quota = new Option<long?>("--quota")
+        {
+            Description = "Tokens the team may use (per period, when it has one)",
+            HelpName = "tokens",
+            CustomParser = result => CliValues.ParseTokens(result),
+        };
+        var policy = new TeamPolicyOptions();
+        var set = Define("set", "Change a team's name, quota or policy; what is not given stays as it is", [name], [newName, quota],
+            shared, context, async (parse, api, print, ct) =>
+            {
+                var found = await api.FindAsync(parse.GetValue(name)!, ct);
+                var fields = policy.Read(parse, new TeamFields { Name = parse.GetValue(newName), Quota = parse.GetValue(quota) });
+                print.Changed(await api.UpdateTeamAsync(found.Id, fields, ct));
+            });
+        set.Aliases.Add("update");
+        policy.AddTo(set);
+        set.Validators.Add(result =>
+        {
+            if (result.GetResult(newName) is not null && string.IsNullOrWhiteSpace(result.GetValue(newName)))
+            {
+                result.AddError("--name must not be empty.");
+            }
+
+            if (result.GetResult(newName) is null && result.GetResult(quota) is null && !policy.AnyGiven(result))
+            {
+                result.AddError("Nothing to change: give --name, --quota, --period, --models, --rpm, --tpm, --expires-at, " +
+                    "--enable or --disable.");
+            }
+        });
+        return set;
     }
 
     private static Command Define(
@@ -148,20 +211,5 @@ internal static class TeamCommand
             var other => other,
         };
         return new Uri($"http://{address}:{port}/");
-    }
-
-    /// <summary>A token count: digits, optionally grouped with ',' or '_' (1,000,000 or 1_000_000).</summary>
-    private static long ParseTokens(ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        var digits = text.Replace("_", "", StringComparison.Ordinal).Replace(",", "", StringComparison.Ordinal);
-        if (digits.Length > 0 && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var tokens))
-        {
-            return tokens;
-        }
-
-        var what = result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;
-        result.AddError($"{what} must be a whole number of tokens, 0 or more; got '{text}'.");
-        return 0;
     }
 }

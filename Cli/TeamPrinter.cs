@@ -38,12 +38,12 @@ internal sealed class TeamPrinter(TextWriter output, bool json)
         table.Add("remaining", Display.Number(team.Remaining));
         table.Add("token prefix", Display.Clean(team.TokenPrefix ?? "-"));
         table.Add("period", Display.Clean(team.Period ?? "-"));
-        table.Add("models", team.Models is { Count: > 0 } models ? Display.Clean(string.Join(", ", models)) : "all allowed");
-        table.Add("requests per minute", Display.Number(team.Rpm));
-        table.Add("tokens per minute", Display.Number(team.Tpm));
-        table.Add("expires at", Display.Time(team.ExpiresAt));
+        table.Add("models", Models(team, whenAll: "all allowed"));
+        table.Add("requests per minute", team.Rpm is null ? "no limit" : Display.Number(team.Rpm));
+        table.Add("tokens per minute", team.Tpm is null ? "no limit" : Display.Number(team.Tpm));
+        table.Add("expires at", team.ExpiresAt is null ? "never" : Display.Time(team.ExpiresAt));
         table.Add("enabled", Display.YesNo(team.Enabled));
-        table.Add("next reset at", Display.Time(team.NextResetAt));
+        table.Add("next reset at", team.NextResetAt is null ? "never (no period)" : Display.Time(team.NextResetAt));
         table.Add("last request at", Display.Time(team.LastRequestAt));
         table.Add("created at", Display.Time(team.CreatedAt));
         table.Add("updated at", Display.Time(team.UpdatedAt));
@@ -94,8 +94,10 @@ internal sealed class TeamPrinter(TextWriter output, bool json)
 
     private void Table(IEnumerable<TeamView> teams)
     {
-        var table = new TextTable("ID", "NAME", "QUOTA", "USED", "REMAINING", "TOKEN", "PERIOD", "ENABLED", "LAST REQUEST")
-            .AlignRight("ID", "QUOTA", "USED", "REMAINING");
+        var table = new TextTable(
+                "ID", "NAME", "QUOTA", "USED", "REMAINING", "TOKEN", "PERIOD", "NEXT RESET", "MODELS", "RPM", "TPM", "EXPIRES",
+                "ENABLED", "LAST REQUEST")
+            .AlignRight("ID", "QUOTA", "USED", "REMAINING", "RPM", "TPM");
         foreach (var team in teams)
         {
             table.Add(
@@ -106,10 +108,18 @@ internal sealed class TeamPrinter(TextWriter output, bool json)
                 Display.Number(team.Remaining),
                 Display.Clean(team.TokenPrefix ?? "-"),
                 Display.Clean(team.Period ?? "-"),
+                Display.Time(team.NextResetAt),
+                Models(team, whenAll: "all"),
+                Display.Number(team.Rpm),
+                Display.Number(team.Tpm),
+                Display.Time(team.ExpiresAt),
                 Display.YesNo(team.Enabled),
                 Display.Time(team.LastRequestAt));
         }
 
         table.WriteTo(output);
     }
+
+    private static string Models(TeamView team, string whenAll) =>
+        team.Models is { Count: > 0 } models ? Display.Clean(string.Join(",", models)) : whenAll;
 }

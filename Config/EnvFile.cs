@@ -77,7 +77,7 @@ internal sealed class EnvFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SettingsException($"Cannot read the env file {fullPath}: {e.Message}");
+            throw new SettingsException($"Cannot read the env file {fullPath}: {FileErrors.Reason(e)}.");
         }
     }
 
@@ -147,7 +147,7 @@ internal sealed class EnvFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SettingsException($"Cannot write the env file {FullPath}: {e.Message}");
+            throw new SettingsException($"Cannot write the env file {FullPath}: {FileErrors.Reason(e)}.");
         }
     }
 

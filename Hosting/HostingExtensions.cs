@@ -20,7 +20,7 @@ internal static class HostingExtensions
     {
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(clock);
-        builder.WebHost.UseUrls($"http://{FormatHost(settings.Host)}:{settings.Port}");
+        builder.WebHost.UseUrls(ListenUrls.For(settings.Host, settings.Port));
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureLimits(kestrel, settings));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.ShutdownGrace);
         // One line per proxied request comes from TokenRouter itself; the framework's own
@@ -116,7 +116,4 @@ internal static class HostingExtensions
         // No cap on connections here: the reverse proxy in front, or the OS, bounds them.
         kestrel.Limits.MaxConcurrentConnections = null;
     }
-
-    private static string FormatHost(string host) =>
-        host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
 }

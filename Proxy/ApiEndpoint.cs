@@ -39,5 +39,32 @@ internal sealed record ApiEndpoint(string Path, BodyKind Body, bool StreamReport
     /// <summary>Any other /v1 path, forwarded only when the operator allows it.</summary>
     public static ApiEndpoint Other(string path) => new(path, BodyKind.ByContentType, false, false);
 
+    /// <summary>
+    /// The endpoint of a path below /v1 that routing did not match as it came, such as
+    /// "/chat//completions": empty and dot segments dropped, then a known endpoint (for POST,
+    /// the only method they are mapped for) or another path.
+    /// </summary>
+    /// <remarks>
+    /// The path is later appended to the provider's base URL. Dropping these segments keeps it
+    /// below that URL's path: "//host/x" would otherwise name another host, "/x" the server's
+    /// root, and ".." a level above.
+    /// </remarks>
+    public static ApiEndpoint ForPath(string path, string method)
+    {
+        var clean = string.Join('/', path.Split('/').Where(segment => segment is not ("" or "." or "..")));
+        var known = HttpMethods.IsPost(method) ? Known.FirstOrDefault(e => e.Path == clean) : null;
+        return known ?? Other(clean);
+    }
+
     public string Route => "/v1/" + Path;
+
+    /// <summary>Where this endpoint is at the provider: its path appended to the base URL's own path.</summary>
+    public Uri ProviderUrl(Uri baseUrl, string? query)
+    {
+        var root = baseUrl.GetLeftPart(UriPartial.Path);
+
+        // PathString escapes what a URL path cannot hold and keeps escapes already there (%2F).
+        var path = new PathString("/" + Path).ToUriComponent();
+        return new Uri(root.TrimEnd('/') + path + query);
+    }
 }

@@ -43,7 +43,6 @@ internal sealed class Forwarder(
         }
 
         var exchange = new ProxyExchange(context, account, endpoint, clock.GetUtcNow(), charger);
-        context.Response.Headers["x-request-id"] = exchange.RequestId;
         if (!books.IsWritable)
         {
             ProxyLog.BooksUnavailable(logger, endpoint.Route, exchange.RequestId);
@@ -90,7 +89,7 @@ internal sealed class Forwarder(
             if (decision.RateRefusal is { } rate)
             {
                 RateLimitHeaders.Write(context.Response, rate);
-                await RefuseAsync(exchange, OpenAIError.RateLimited(rate.Message!));
+                await RefuseAsync(exchange, OpenAIError.RateLimited(rate.Message!, forTokens: rate.Limit != RateLimit.RequestsPerMinute));
                 return;
             }
 
@@ -250,7 +249,7 @@ internal sealed class Forwarder(
 
     private HttpRequestMessage BuildRequest(HttpRequest incoming, ApiEndpoint endpoint, byte[] body, int length)
     {
-        var target = new Uri(settings.ProviderBaseUrl, endpoint.Path + incoming.QueryString.Value);
+        var target = endpoint.ProviderUrl(settings.ProviderBaseUrl, incoming.QueryString.Value);
         var request = new HttpRequestMessage(new HttpMethod(incoming.Method), target);
         HeaderRules.CopyToProvider(incoming, request, settings.ProviderApiKey);
         if (length > 0 || HttpMethods.IsPost(incoming.Method) || HttpMethods.IsPut(incoming.Method))
@@ -317,27 +316,33 @@ internal sealed class Forwarder(
             return (null, 0);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 1024, limit + 1));
+        // One byte past the limit tells a body that is too large. Never more: the pool's buffers
+        // come in powers of two, and reading on into one would run into Kestrel's own limit
+        // and make a chunked body too large an unreadable one. (A limit beyond what one array
+        // holds is cut to that size.)
+        var capacity = (int)Math.Min(limit + 1, Array.MaxLength);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 16 * 1024, 1024, capacity));
         var length = 0;
         try
         {
             while (true)
             {
-                if (length == buffer.Length)
+                if (length == Math.Min(buffer.Length, capacity))
                 {
-                    if (length > limit)
+                    if (length == capacity)
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
                         return (null, 0);
                     }
 
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1));
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, capacity));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted);
+                var room = Math.Min(buffer.Length, capacity) - length;
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length, room), request.HttpContext.RequestAborted);
                 if (read == 0)
                 {
                     break;

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Primitives;
 
 namespace TokenRouter.Proxy;
 
@@ -27,11 +28,17 @@ internal static class HeaderRules
         "Strict-Transport-Security",
     };
 
+    /// <remarks>
+    /// Every end-to-end header the rules do not stop passes through unchanged. That includes
+    /// W3C Trace Context (traceparent, tracestate): a team's trace goes on at the provider as the
+    /// team's own, since the provider client adds no trace headers of its own (ProxyExtensions).
+    /// </remarks>
     public static void CopyToProvider(HttpRequest from, HttpRequestMessage to, string providerKey)
     {
+        var connectionOptions = ConnectionOptions(from.Headers.Connection);
         foreach (var (name, values) in from.Headers)
         {
-            if (HopByHop.Contains(name) || NotToProvider.Contains(name)
+            if (HopByHop.Contains(name) || NotToProvider.Contains(name) || connectionOptions?.Contains(name) == true
                 || name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
@@ -41,6 +48,25 @@ internal static class HeaderRules
         }
 
         to.Headers.Authorization = new AuthenticationHeaderValue("Bearer", providerKey);
+    }
+
+    /// <summary>
+    /// The header names a client lists in Connection: hop-by-hop for this connection alone
+    /// (RFC 9110 7.6.1), so they stop here like the fixed list. Null when it lists none.
+    /// </summary>
+    private static HashSet<string>? ConnectionOptions(StringValues connection)
+    {
+        HashSet<string>? options = null;
+        foreach (var value in connection)
+        {
+            var names = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            foreach (var name in names)
+            {
+                (options ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(name);
+            }
+        }
+
+        return options;
     }
 
     public static void CopyToClient(HttpResponseMessage from, HttpResponse to)

@@ -17,8 +17,9 @@ internal sealed record OpenAIError(int Status, string Message, string Type, stri
     public static OpenAIError InsufficientQuota(string message) =>
         new(StatusCodes.Status429TooManyRequests, message, "insufficient_quota", "insufficient_quota");
 
-    public static OpenAIError RateLimited(string message) =>
-        new(StatusCodes.Status429TooManyRequests, message, "requests", "rate_limit_exceeded");
+    /// <summary>A rate-limit refusal; like OpenAI, the type says which kind of limit: "requests" or "tokens".</summary>
+    public static OpenAIError RateLimited(string message, bool forTokens) =>
+        new(StatusCodes.Status429TooManyRequests, message, forTokens ? "tokens" : "requests", "rate_limit_exceeded");
 
     public static OpenAIError BadRequest(string message, string? param = null, string? code = null) =>
         new(StatusCodes.Status400BadRequest, message, "invalid_request_error", code, param);

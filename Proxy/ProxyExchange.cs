@@ -18,8 +18,7 @@ internal sealed class ProxyExchange(
     public HttpContext Context { get; } = context;
     public TeamAccount Account { get; } = account;
     public ApiEndpoint Endpoint { get; } = endpoint;
-    /// <summary>Time-ordered (UUIDv7), so that new log rows land at the end of the primary key's index.</summary>
-    public string RequestId { get; } = "req_" + Guid.CreateVersion7().ToString("N");
+    public string RequestId { get; } = RequestIds.Of(context);
     public DateTimeOffset StartedAt { get; } = startedAt;
 
     public RequestFacts Facts { get; set; } = new();

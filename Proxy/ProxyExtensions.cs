@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using TokenRouter.Config;
@@ -22,7 +23,7 @@ internal static class ProxyExtensions
 
     public static WebApplication MapProxy(this WebApplication app)
     {
-        var v1 = app.MapGroup("/v1");
+        var v1 = app.MapGroup("/v1").WithRequestIds();
         foreach (var endpoint in ApiEndpoint.Known)
         {
             v1.MapPost(endpoint.Path, (HttpContext context, Forwarder forwarder) => forwarder.ForwardAsync(context, endpoint))
@@ -37,19 +38,23 @@ internal static class ProxyExtensions
     }
 
     /// <summary>Any other /v1 path: forwarded when the operator allows it, else OpenAI's 404.</summary>
-    private static Task ForwardUnknownAsync(HttpContext context, string path, RouterSettings settings, Forwarder forwarder)
+    /// <param name="path">Empty for /v1/ itself; optional, or the binder would answer that with a bare 400.</param>
+    private static Task ForwardUnknownAsync(HttpContext context, string? path, RouterSettings settings, Forwarder forwarder)
     {
-        if (!settings.ForwardUnknownEndpoints)
+        var endpoint = ApiEndpoint.ForPath(path ?? "", context.Request.Method);
+        if (!settings.ForwardUnknownEndpoints && !ApiEndpoint.Known.Contains(endpoint))
         {
             return OpenAIError.NotFound(context.Request.Path).WriteAsync(context.Response);
         }
 
-        return forwarder.ForwardAsync(context, ApiEndpoint.Other(path));
+        return forwarder.ForwardAsync(context, endpoint);
     }
 
     /// <summary>
     /// One client for the provider, its connections pooled and recycled so DNS changes are
     /// seen. No overall timeout: long generations are bounded by the idle timeout instead.
+    /// No trace headers of its own: the client's traceparent and tracestate reach the provider
+    /// unchanged (see <see cref="HeaderRules.CopyToProvider"/>), and none is invented without them.
     /// </summary>
     private static HttpClient CreateProviderClient()
     {
@@ -63,6 +68,7 @@ internal static class ProxyExtensions
             UseCookies = false,
             UseProxy = false,
             EnableMultipleHttp2Connections = true,
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         };
         return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }

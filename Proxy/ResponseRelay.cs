@@ -258,7 +258,7 @@ internal sealed class ResponseRelay(
         exchange.Status = error.Status;
         await exchange.ChargeAsync();
         context.Response.Headers.Clear();
-        context.Response.Headers["x-request-id"] = exchange.RequestId;
+        context.Response.Headers[RequestIds.Header] = exchange.RequestId;
         await error.WriteAsync(context.Response);
     }
 

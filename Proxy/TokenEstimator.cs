@@ -13,15 +13,17 @@ namespace TokenRouter.Proxy;
 /// </summary>
 /// <remarks>
 /// The vocabulary takes a few hundred milliseconds to load, so it loads in the background
-/// at start. Until it is ready, counts fall back to a byte-based estimate (UTF-8 bytes / 3),
-/// which errs high for English and never takes start-up hostage.
+/// at start. Until it is ready, counts fall back to the UTF-8 byte count: every o200k token
+/// covers at least one byte, so the fallback never counts fewer tokens than the tokenizer
+/// would, and a reservation made in those first moments cannot let a burst past the quota.
+/// NOTE: bytes / 3 was tried and errs low on short texts, which let 64 parallel requests sent
+/// right after start overshoot the quota.
 /// Text longer than <see cref="ExactChars"/> is counted from evenly spaced samples: the
 /// tokenizer needs about ten seconds per megabyte of text it has no cache for (base64 audio
 /// in a chat message, one long word), which a body within the size limit must not cost.
 /// </remarks>
 internal sealed class TokenEstimator
 {
-    private const int BytesPerTokenFallback = 3;
     private const int ExactChars = 64 * 1024;
     private const int Samples = 8;
     private const int SampleChars = ExactChars / Samples;
@@ -32,7 +34,7 @@ internal sealed class TokenEstimator
     /// <summary>Bounds the memory of remembered counts (about a megabyte); past it, they start over.</summary>
     private const int MaxRemembered = 16 * 1024;
 
-    /// <summary>Tokenizer work one prompt may cause; strings past it are estimated from their bytes.</summary>
+    /// <summary>Tokenizer work one prompt may cause; strings past it are counted by their bytes.</summary>
     private const int PromptBudgetChars = 2 * ExactChars;
 
     private readonly Task<Tokenizer> _tokenizer = Task.Run(() => (Tokenizer)TiktokenTokenizer.CreateForEncoding("o200k_base"));
@@ -68,7 +70,7 @@ internal sealed class TokenEstimator
     /// <summary>
     /// Counts the strings of a prompt: short ones together, long ones one by one through the
     /// remembered counts. At most <see cref="PromptBudgetChars"/> of long text not seen before
-    /// is tokenized per prompt; the rest is estimated from its bytes.
+    /// is tokenized per prompt; the rest is counted by its bytes, which is never too few.
     /// </summary>
     public long CountPrompt(IReadOnlyList<string> parts)
     {
@@ -117,8 +119,7 @@ internal sealed class TokenEstimator
         _remembered[key] = count;
     }
 
-    private static long Fallback(ReadOnlySpan<char> text) =>
-        (Encoding.UTF8.GetByteCount(text) + BytesPerTokenFallback - 1) / BytesPerTokenFallback;
+    private static long Fallback(ReadOnlySpan<char> text) => Encoding.UTF8.GetByteCount(text);
 
     private static long CountBySamples(Tokenizer tokenizer, ReadOnlySpan<char> text)
     {

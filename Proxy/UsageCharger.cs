@@ -23,7 +23,6 @@ internal sealed class UsageCharger(IBooks books, TokenEstimator estimator, Quota
             Model = model,
             NothingToCharge = true,
         };
-        context.Response.Headers["x-request-id"] = exchange.RequestId;
         return exchange.ChargeAsync();
     }
 

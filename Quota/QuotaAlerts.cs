@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
-using System.Net.Http.Json;
+using System.Net.Http.Headers;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using TokenRouter.Config;
@@ -13,21 +13,49 @@ namespace TokenRouter.Quota;
 /// background with retries, so no request ever waits for a webhook.
 /// </summary>
 /// <remarks>
-/// What was sent is remembered in memory only: after a restart, a team already past a
-/// threshold is announced once more.
+/// What was announced is remembered per team and reset epoch, in memory and in the books
+/// (stored once the webhook has been tried), so a restart neither repeats nor forgets an
+/// alert. A reset starts a new epoch with nothing announced; a quota raised back below a
+/// threshold lowers the mark, so crossing it again is announced again.
 /// </remarks>
-internal sealed partial class QuotaAlerts(RouterSettings settings, TimeProvider clock, ILogger<QuotaAlerts> logger)
+internal sealed partial class QuotaAlerts(IBooks books, RouterSettings settings, TimeProvider clock, ILogger<QuotaAlerts> logger)
     : BackgroundService
 {
     private static readonly int[] Thresholds = [80, 100];
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30)];
 
-    private readonly Channel<QuotaAlert> _queue = Channel.CreateBounded<QuotaAlert>(
+    private readonly Channel<PendingAlert> _queue = Channel.CreateBounded<PendingAlert>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-    private readonly ConcurrentDictionary<long, (DateTimeOffset PeriodStart, int Percent)> _sent = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, AlertMark> _marks = [];
+
+    /// <summary>Takes the marks stored by earlier runs.</summary>
+    public void Load(IEnumerable<AlertMark> marks)
+    {
+        lock (_gate)
+        {
+            _marks.Clear();
+            foreach (var mark in marks)
+            {
+                _marks[mark.TeamId] = mark;
+            }
+        }
+    }
 
     /// <summary>Called with the team's live standing after each charge; cheap when nothing is crossed.</summary>
-    public void Observe(Team team)
+    public void Observe(Team team) => Review(team, mayLower: false);
+
+    /// <summary>
+    /// Called after an admin changed the team's quota or policy: a raised quota may take the team
+    /// back below a threshold it had crossed.
+    /// </summary>
+    /// <remarks>
+    /// Only here may the mark go down. After a charge, a concurrent request's older, lower
+    /// standing could otherwise undo the mark a newer one had just set.
+    /// </remarks>
+    public void PolicyChanged(Team team) => Review(team, mayLower: true);
+
+    private void Review(Team team, bool mayLower)
     {
         if (settings.AlertWebhookUrl is null || team.Quota <= 0)
         {
@@ -35,22 +63,23 @@ internal sealed partial class QuotaAlerts(RouterSettings settings, TimeProvider 
         }
 
         var percent = team.Used * 100 / team.Quota;
-        var crossed = Thresholds.LastOrDefault(t => percent >= t);
-        if (crossed == 0)
+        var level = Thresholds.LastOrDefault(t => percent >= t);
+        lock (_gate)
         {
-            return;
-        }
+            var announced = _marks.TryGetValue(team.Id, out var mark) && mark.ResetEpoch == team.ResetEpoch ? mark.Percent : 0;
+            if (level == announced || (level < announced && !mayLower))
+            {
+                return;
+            }
 
-        var previous = _sent.GetValueOrDefault(team.Id);
-        if (previous.PeriodStart == team.PeriodStartedAt && previous.Percent >= crossed)
-        {
-            return;
+            var updated = new AlertMark(team.Id, team.ResetEpoch, level);
+            _marks[team.Id] = updated;
+            var alert = level > announced
+                ? new QuotaAlert("quota_threshold", level, team.Id, team.Name, team.Quota, team.Used,
+                    team.Period.ToString().ToLowerInvariant(), team.PeriodStartedAt, clock.GetUtcNow())
+                : null;
+            _queue.Writer.TryWrite(new PendingAlert(updated, alert));
         }
-
-        _sent[team.Id] = (team.PeriodStartedAt, crossed);
-        _queue.Writer.TryWrite(new QuotaAlert(
-            "quota_threshold", crossed, team.Id, team.Name, team.Quota, team.Used,
-            team.Period.ToString().ToLowerInvariant(), team.PeriodStartedAt, clock.GetUtcNow()));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -61,9 +90,30 @@ internal sealed partial class QuotaAlerts(RouterSettings settings, TimeProvider 
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        await foreach (var alert in _queue.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var pending in _queue.Reader.ReadAllAsync(stoppingToken))
         {
-            await SendAsync(http, url, alert, stoppingToken);
+            if (pending.Alert is { } alert)
+            {
+                await SendAsync(http, url, alert, stoppingToken);
+            }
+
+            await RememberAsync(pending.Mark, stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// Stores the mark once the alert has been tried: a crash before this point announces the
+    /// threshold again after the restart rather than never.
+    /// </summary>
+    private async Task RememberAsync(AlertMark mark, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await books.SaveAlertMarkAsync(mark, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogNotRemembered(logger, mark.TeamId, mark.Percent, e.GetType().Name);
         }
     }
 
@@ -73,7 +123,10 @@ internal sealed partial class QuotaAlerts(RouterSettings settings, TimeProvider 
         {
             try
             {
-                using var response = await http.PostAsJsonAsync(url, alert, QuotaJsonContext.Default.QuotaAlert, stoppingToken);
+                // A byte body, so the POST carries Content-Length: some webhook receivers refuse chunked bodies.
+                using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(alert, QuotaJsonContext.Default.QuotaAlert));
+                body.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await http.PostAsync(url, body, stoppingToken);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -102,7 +155,14 @@ internal sealed partial class QuotaAlerts(RouterSettings settings, TimeProvider 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
         Message = "Quota alert for team {Team} at {Percent} % could not be delivered: {Reason} (attempt {Attempt})")]
     private static partial void LogUnreachable(ILogger logger, string team, int percent, string reason, int attempt);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning,
+        Message = "The quota alert mark of team {TeamId} at {Percent} % could not be stored ({Reason}); it may be announced again after a restart")]
+    private static partial void LogNotRemembered(ILogger logger, long teamId, int percent, string reason);
 }
+
+/// <summary>A mark to store, and the alert to send first when a threshold was crossed (null when the mark went down).</summary>
+internal sealed record PendingAlert(AlertMark Mark, QuotaAlert? Alert);
 
 /// <summary>The webhook's JSON body.</summary>
 internal sealed record QuotaAlert(

@@ -15,11 +15,12 @@ internal static class QuotaExtensions
         return services;
     }
 
-    /// <summary>Migrates the database and loads every team into the directory.</summary>
+    /// <summary>Migrates the database and loads every team into the directory, and what was announced of them.</summary>
     public static async Task OpenBooksAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         var books = services.GetRequiredService<IBooks>();
         await books.MigrateAsync(cancellationToken);
         services.GetRequiredService<TeamDirectory>().Load(await books.ListTeamsAsync(cancellationToken));
+        services.GetRequiredService<QuotaAlerts>().Load(await books.ListAlertMarksAsync(cancellationToken));
     }
 }

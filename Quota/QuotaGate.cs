@@ -19,8 +19,7 @@ internal sealed class QuotaGate(IBooks books, TeamDirectory teams, RouterSetting
         var limits = account.RateLimits;
         if (limits is not null)
         {
-            var worstCase = promptTokens + (maxOutputTokens ?? settings.DefaultCompletionAllowance);
-            var rate = limits.TryAcquire(worstCase);
+            var rate = limits.TryAcquire(promptTokens, maxOutputTokens, settings.DefaultCompletionAllowance);
             if (!rate.Admitted)
             {
                 return new GateDecision(null, null, rate);

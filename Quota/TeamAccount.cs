@@ -33,7 +33,7 @@ internal sealed class TeamAccount
         {
             if (_nextReset is not { } cached || cached.Period != _team.Period || cached.From != _team.PeriodStartedAt)
             {
-                cached = (_team.Period, _team.PeriodStartedAt, PeriodBoundaries.Next(_team.Period, _team.PeriodStartedAt, zone));
+                cached = (_team.Period, _team.PeriodStartedAt, QuotaPeriods.NextBoundary(_team.Period, _team.PeriodStartedAt, zone));
                 _nextReset = cached;
             }
 

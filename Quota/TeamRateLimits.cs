@@ -27,14 +27,22 @@ internal sealed class TeamRateLimits : IDisposable
     public int? RequestsPerMinute { get; }
     public long? TokensPerMinute { get; }
 
-    /// <summary>Takes one request and <paramref name="tokens"/> tokens from the windows, or neither.</summary>
-    public RateDecision TryAcquire(long tokens)
+    /// <summary>
+    /// Takes one request and the request's worst case in tokens from the windows, or neither.
+    /// A request that does not state its output limit is counted with <paramref name="defaultAllowance"/>.
+    /// </summary>
+    public RateDecision TryAcquire(long promptTokens, long? maxOutputTokens, long defaultAllowance)
     {
+        var tokens = promptTokens + (maxOutputTokens ?? defaultAllowance);
         if (tokens > TokensPerMinute)
         {
-            return RateDecision.Refuse(
-                $"This request may use up to {tokens} tokens, more than your team's limit of {TokensPerMinute} tokens " +
-                "per minute. Lower max_tokens or shorten the prompt.", TimeSpan.Zero, this);
+            // No window can ever hold it: a Retry-After would only send the client round in circles.
+            var advice = maxOutputTokens is null
+                ? $"It states no output limit, so {defaultAllowance} tokens are counted for its output; set max_tokens lower."
+                : "Lower max_tokens or shorten the prompt.";
+            return RateDecision.Refuse(RateLimit.RequestTooLarge,
+                $"This request may use up to {tokens} tokens, more than your team's tokens-per-minute (TPM) limit of " +
+                $"{TokensPerMinute}, so it can never be admitted and retrying will not help. {advice}", null, this);
         }
 
         // Checked together under one lock, so that a refusal for tokens does not spend a request.
@@ -43,15 +51,19 @@ internal sealed class TeamRateLimits : IDisposable
             if (_requests is not null && _requests.GetStatistics()!.CurrentAvailablePermits < 1)
             {
                 using var refused = _requests.AttemptAcquire(1);
-                return RateDecision.Refuse(
-                    $"Rate limit reached: your team may send {RequestsPerMinute} requests per minute.", RetryAfter(refused), this);
+                var wait = RetryAfter(refused);
+                return RateDecision.Refuse(RateLimit.RequestsPerMinute,
+                    $"Rate limit reached for requests per minute (RPM): your team may send {RequestsPerMinute} requests " +
+                    $"per minute. Try again in {Seconds(wait)} s.", wait, this);
             }
 
-            if (_tokens is not null && _tokens.GetStatistics()!.CurrentAvailablePermits < tokens)
+            if (_tokens is not null && _tokens.GetStatistics()!.CurrentAvailablePermits is var left && left < tokens)
             {
                 using var refused = _tokens.AttemptAcquire((int)tokens);
-                return RateDecision.Refuse(
-                    $"Rate limit reached: your team may use {TokensPerMinute} tokens per minute.", RetryAfter(refused), this);
+                var wait = RetryAfter(refused);
+                return RateDecision.Refuse(RateLimit.TokensPerMinute,
+                    $"Rate limit reached for tokens per minute (TPM): this request may use up to {tokens} tokens, and your " +
+                    $"team has {left} of its {TokensPerMinute} tokens per minute left. Try again in {Seconds(wait)} s.", wait, this);
             }
 
             _requests?.AttemptAcquire(1).Dispose();
@@ -60,6 +72,9 @@ internal sealed class TeamRateLimits : IDisposable
 
         return RateDecision.Admit(this);
     }
+
+    /// <summary>A wait in whole seconds, at least 1: what Retry-After and the messages say.</summary>
+    public static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 
     public long? RemainingRequests => _requests?.GetStatistics()?.CurrentAvailablePermits;
     public long? RemainingTokens => _tokens?.GetStatistics()?.CurrentAvailablePermits;
@@ -83,11 +98,27 @@ internal sealed class TeamRateLimits : IDisposable
     }
 }
 
-/// <summary>The outcome of a rate-limit check, with what the client is told.</summary>
-internal sealed record RateDecision(bool Admitted, string? Message, TimeSpan RetryAfter, TeamRateLimits Limits)
+/// <summary>Which limit refused a request.</summary>
+internal enum RateLimit
 {
-    public static RateDecision Admit(TeamRateLimits limits) => new(true, null, TimeSpan.Zero, limits);
+    None,
+    RequestsPerMinute,
+    TokensPerMinute,
 
-    public static RateDecision Refuse(string message, TimeSpan retryAfter, TeamRateLimits limits) =>
-        new(false, message, retryAfter, limits);
+    /// <summary>The request alone is over the TPM limit: it can never be admitted.</summary>
+    RequestTooLarge,
+}
+
+/// <summary>
+/// The outcome of a rate-limit check, with what the client is told; <see cref="RetryAfter"/> is
+/// null when waiting would not help.
+/// </summary>
+internal sealed record RateDecision(RateLimit Limit, string? Message, TimeSpan? RetryAfter, TeamRateLimits Limits)
+{
+    public bool Admitted => Limit == RateLimit.None;
+
+    public static RateDecision Admit(TeamRateLimits limits) => new(RateLimit.None, null, null, limits);
+
+    public static RateDecision Refuse(RateLimit limit, string message, TimeSpan? retryAfter, TeamRateLimits limits) =>
+        new(limit, message, retryAfter, limits);
 }

@@ -9,6 +9,12 @@ internal abstract class BooksWrite
     /// <summary>How many transactions this write has been part of.</summary>
     public int Attempts { get; set; }
 
+    /// <summary>
+    /// The <see cref="System.Diagnostics.Stopwatch"/> time after which this write stops waiting for
+    /// failing storage and is refused; charges keep the default and wait for as long as it takes.
+    /// </summary>
+    public long GiveUpAt { get; init; } = long.MaxValue;
+
     /// <summary>Set by <see cref="Apply"/> when this write is refused for good; the others still commit.</summary>
     public Exception? Refusal { get; protected set; }
 

@@ -16,7 +16,8 @@ namespace TokenRouter.Storage;
 /// 3. If one write is at fault (a constraint, a duplicate name), roll back, fail that write
 ///    alone and write the rest at once.
 /// 4. If storage fails (locked, disk full, file gone), roll back, drop the connection, mark the
-///    books unwritable and retry the same batch with a growing pause. Nothing queued is lost.
+///    books unwritable and retry the same batch with a growing pause. Nothing queued is lost:
+///    charges wait for as long as it takes; other changes are refused once past their deadline.
 /// </remarks>
 internal sealed partial class BooksWriter : IAsyncDisposable
 {
@@ -107,10 +108,7 @@ internal sealed partial class BooksWriter : IAsyncDisposable
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var write))
-            {
-                batch.Add(write);
-            }
+            TakeQueued(batch);
 
             try
             {
@@ -134,7 +132,7 @@ internal sealed partial class BooksWriter : IAsyncDisposable
     private async Task WriteAsync(List<BooksWrite> batch)
     {
         var delay = _options.RetryInitialDelay;
-        while (batch.Count > 0)
+        while (true)
         {
             var (faulty, error) = TryCommit(batch);
             if (error is null)
@@ -159,6 +157,11 @@ internal sealed partial class BooksWriter : IAsyncDisposable
                 }
 
                 faulty.Fail(error);
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+
                 continue;
             }
 
@@ -175,9 +178,39 @@ internal sealed partial class BooksWriter : IAsyncDisposable
                 return;
             }
 
+            RefuseOverdue(batch, error);
             Log.StorageFailed(_logger, batch.Count, (long)delay.TotalMilliseconds, error);
             await Task.Delay(delay).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+
+            // Writes queued meanwhile join the retry, so their own deadlines count too. With the
+            // batch empty, the next attempt is an empty transaction: a probe that notices when
+            // storage is back, as nothing else would while the gateway refuses new requests.
+            TakeQueued(batch);
+        }
+    }
+
+    /// <summary>Refuses the writes that may not wait any longer for storage to come back.</summary>
+    private static void RefuseOverdue(List<BooksWrite> batch, Exception error)
+    {
+        var now = Stopwatch.GetTimestamp();
+        batch.RemoveAll(write =>
+        {
+            if (now <= write.GiveUpAt)
+            {
+                return false;
+            }
+
+            write.Fail(new StorageUnavailableException(error));
+            return true;
+        });
+    }
+
+    private void TakeQueued(List<BooksWrite> batch)
+    {
+        while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var write))
+        {
+            batch.Add(write);
         }
     }
 

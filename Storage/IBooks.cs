@@ -9,6 +9,8 @@ namespace TokenRouter.Storage;
 /// Charges and resets go through one ordered stream of writes. Each takes a callback that
 /// runs after its write is durable, in commit order, so the in-memory ledger sees exactly
 /// the sequence the database saw.
+/// Every change but a charge or a period reset is refused with <see cref="StorageUnavailableException"/>
+/// while storage is failing: at once when the books already know, else after a bounded wait.
 /// </remarks>
 internal interface IBooks : IAsyncDisposable
 {
@@ -52,6 +54,15 @@ internal interface IBooks : IAsyncDisposable
 
     Task<IReadOnlyList<UsageReset>> ListResetsAsync(long teamId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Remembers which quota alert was last announced for the team in <see cref="AlertMark.ResetEpoch"/>.
+    /// False when the team was reset or deleted since: a reset clears the marks.
+    /// </summary>
+    Task<bool> SaveAlertMarkAsync(AlertMark mark, CancellationToken cancellationToken);
+
+    /// <summary>The alert marks of the live teams' current epochs.</summary>
+    Task<IReadOnlyList<AlertMark>> ListAlertMarksAsync(CancellationToken cancellationToken);
+
     Task<LogPage> QueryLogsAsync(LogQuery query, CancellationToken cancellationToken);
 
     /// <summary>Usage totals, a time series and breakdowns for the admin charts, aggregated in the database.</summary>
@@ -65,6 +76,12 @@ internal interface IBooks : IAsyncDisposable
     /// The usage they carried stays in the books, and the space they took is given back.
     /// </summary>
     Task<int> PruneLogsAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>The elements of the data-protection key ring, as XML text, oldest first.</summary>
+    Task<IReadOnlyList<string>> ListProtectionKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>Adds an element to the data-protection key ring, under the framework's label for it.</summary>
+    Task AddProtectionKeyAsync(string name, string xml, CancellationToken cancellationToken);
 
     /// <summary>True while the last write succeeded (or none failed since).</summary>
     bool IsWritable { get; }
@@ -103,6 +120,12 @@ internal sealed record TeamChanges
 /// <summary>Why a team's used count went back to 0.</summary>
 internal sealed record ResetReason(string Kind, string By)
 {
+    /// <summary>
+    /// A period reset runs in the request path, in order with the charges, and like them waits
+    /// for failing storage for as long as it takes; a manual one is refused instead.
+    /// </summary>
+    public bool WaitsForStorage => Kind == "period";
+
     public static ResetReason Manual(string by) => new("manual", by);
     public static ResetReason PeriodBoundary(QuotaPeriod period) => new("period", period.ToString().ToLowerInvariant());
 }
@@ -141,3 +164,7 @@ internal sealed class ChargeRejectedException(string requestId, string reason)
 {
     public string RequestId { get; } = requestId;
 }
+
+/// <summary>Storage is failing, and a change that may not wait for it was not written.</summary>
+internal sealed class StorageUnavailableException(Exception? cause = null)
+    : IOException("The database cannot be written right now.", cause);

@@ -37,6 +37,21 @@ internal sealed partial class SqliteBooks
         return Task.FromResult(row?.ToTeam());
     }
 
+    public Task<IReadOnlyList<AlertMark>> ListAlertMarksAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var lease = _connections.Read();
+        return Task.FromResult(AlertMarks.ListCurrent(lease.Connection));
+    }
+
+    public Task<IReadOnlyList<string>> ListProtectionKeysAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var lease = _connections.Read();
+        var rows = lease.Connection.Query<string>("SELECT xml FROM protection_keys ORDER BY id");
+        return Task.FromResult<IReadOnlyList<string>>(rows.ToList());
+    }
+
     public Task<IReadOnlyList<UsageReset>> ListResetsAsync(long teamId, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Dapper;
+using TokenRouter.Config;
 
 namespace TokenRouter.Storage;
 
@@ -13,6 +15,7 @@ internal sealed partial class SqliteBooks : IBooks
 {
     private readonly SqliteConnections _connections;
     private readonly BooksWriter _writer;
+    private readonly SqliteBooksOptions _options;
     private readonly WalCheckpointer _checkpointer;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -21,6 +24,7 @@ internal sealed partial class SqliteBooks : IBooks
     public SqliteBooks(SqliteBooksOptions options, TimeProvider clock, ILogger<SqliteBooks> logger)
     {
         _connections = new SqliteConnections(options);
+        _options = options;
         _clock = clock;
         _logger = logger;
         _writer = new BooksWriter(_connections, options, clock, logger);
@@ -108,9 +112,31 @@ internal sealed partial class SqliteBooks : IBooks
 
     public Task<Team?> ResetUsageAsync(long teamId, ResetReason reason, Action<Team>? committed = null)
     {
-        var write = new ResetWrite(teamId, reason, committed);
+        if (!reason.WaitsForStorage && !IsWritable)
+        {
+            return Task.FromException<Team?>(Unavailable());
+        }
+
+        var write = new ResetWrite(teamId, reason, committed)
+        {
+            GiveUpAt = reason.WaitsForStorage ? long.MaxValue : ChangeDeadline(),
+        };
         _writer.Enqueue(write);
         return write.Task;
+    }
+
+    public Task<bool> SaveAlertMarkAsync(AlertMark mark, CancellationToken cancellationToken) =>
+        Enqueue(session => AlertMarks.Save(session, mark), cancellationToken);
+
+    public Task AddProtectionKeyAsync(string name, string xml, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(xml);
+        return Enqueue(
+            session => session.Connection.Execute(
+                "INSERT INTO protection_keys (name, xml, created_at) VALUES (@name, @xml, @now)",
+                new { name, xml, now = session.Now },
+                session.Transaction),
+            cancellationToken);
     }
 
     public Task<int> PruneLogsAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
@@ -135,6 +161,10 @@ internal sealed partial class SqliteBooks : IBooks
         await Task.Run(() =>
         {
             File.Delete(partial);
+
+            // Owner-only before SQLite writes a byte into it: the copy holds what the database
+            // holds, and a rename keeps the mode.
+            FileSecrecy.CreateOwnerOnly(partial);
             using (var lease = _connections.Read())
             using (var copy = SqliteConnections.OpenFile(partial))
             {
@@ -171,10 +201,22 @@ internal sealed partial class SqliteBooks : IBooks
     private Task<T> Enqueue<T>(Func<WriterSession, T> operation, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new OperationWrite<T>(operation);
+        if (!IsWritable)
+        {
+            return Task.FromException<T>(Unavailable());
+        }
+
+        var write = new OperationWrite<T>(operation) { GiveUpAt = ChangeDeadline() };
         _writer.Enqueue(write);
         return write.Task.WaitAsync(cancellationToken);
     }
+
+    // A change is refused at once while storage is known to fail: an admin or a script waiting
+    // on it would rather hear so than hang. The writer's own probing notices when it is back.
+    private static StorageUnavailableException Unavailable() => new();
+
+    private long ChangeDeadline() =>
+        Stopwatch.GetTimestamp() + (long)(_options.ChangeTimeout.TotalSeconds * Stopwatch.Frequency);
 
     private static partial class Log
     {

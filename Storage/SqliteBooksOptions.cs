@@ -22,4 +22,10 @@ internal sealed record SqliteBooksOptions(string DatabasePath)
     /// unwritten after that is reported as lost.
     /// </summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a change other than a charge (a team edit, a reset) waits for failing storage
+    /// before it is refused with <see cref="StorageUnavailableException"/>. Charges never give up.
+    /// </summary>
+    public TimeSpan ChangeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -87,7 +87,27 @@ internal static class SqliteSchema
                 PRIMARY KEY (team_id, reset_epoch)
             ) WITHOUT ROWID;
             """),
-        new(2, "request log model index ignores letter case", """
+        new(2, "quota alert marks", """
+            -- The highest quota alert (80 or 100 %) already sent for a team in its current epoch,
+            -- so that a restart neither repeats nor forgets it. A reset deletes the row.
+            CREATE TABLE quota_alerts (
+                team_id     INTEGER NOT NULL PRIMARY KEY REFERENCES teams (id),
+                reset_epoch INTEGER NOT NULL,
+                percent     INTEGER NOT NULL,
+                at          INTEGER NOT NULL
+            );
+            """),
+        new(3, "data protection keys", """
+            -- The key ring that seals the admin session and CSRF cookies (ASP.NET Core data
+            -- protection), one XML element per row, as the framework hands them over.
+            CREATE TABLE protection_keys (
+                id         INTEGER PRIMARY KEY,
+                name       TEXT    NOT NULL,
+                xml        TEXT    NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            """),
+        new(4, "request log model index ignores letter case", """
             -- Model names match regardless of letter case everywhere, so the log's model filter
             -- does too; the index has to use the same collation to serve it.
             DROP INDEX request_log_model_time;

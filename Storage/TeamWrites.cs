@@ -109,6 +109,8 @@ internal static class TeamWrites
             return null;
         }
 
+        // The new period has announced nothing yet.
+        session.Connection.Execute("DELETE FROM quota_alerts WHERE team_id = @id", new { id }, session.Transaction);
         return session.Connection.QuerySingle<TeamRow>($"""
             UPDATE teams SET used = 0, reset_epoch = reset_epoch + 1, period_started_at = @now
             WHERE id = @id

@@ -165,6 +165,30 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
         Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
     }
 
+    [Theory]
+    [InlineData("POST", "{\"name\":\"\\udc00\",\"quota\":1}")]
+    [InlineData("POST", "{\"name\":\"ok\",\"quota\":1,\"x\":[{\"\\ud800x\":1}]}")]
+    [InlineData("POST", "{\"name\":\"\xFF\xFE\",\"quota\":1}")]
+    [InlineData("PATCH", "{\"name\":\"\xC0\xAF\"}")]
+    public async Task CreateOrPatch_TextThatIsNotUnicode_Returns400InvalidText(string method, string body)
+    {
+        using var client = server.BearerClient();
+        var team = await server.CreateTeamAsync(new { name = Unique("text"), quota = 5 });
+        var path = method == "POST" ? "/admin/api/teams" : $"/admin/api/teams/{team.GetProperty("id").GetInt64()}";
+
+        // The \xNN characters of the case stand for single raw bytes, as a client might send them.
+        var content = new ByteArrayContent([.. body.Select(c => (byte)c)]);
+        content.Headers.ContentType = new("application/json");
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = content });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await ReadJsonAsync(response)).GetProperty("error");
+        Assert.Equal("invalid_text", error.GetProperty("code").GetString());
+        Assert.Contains("not valid Unicode", error.GetProperty("message").GetString());
+        var unchanged = await ReadJsonAsync(await client.GetAsync($"/admin/api/teams/{team.GetProperty("id").GetInt64()}"));
+        Assert.Equal(team.GetProperty("name").GetString(), unchanged.GetProperty("name").GetString());
+    }
+
     [Fact]
     public async Task Create_JsonSentAsPlainText_IsStillRead()
     {

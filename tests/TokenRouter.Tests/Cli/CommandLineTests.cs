@@ -147,9 +147,10 @@ public sealed class CommandLineTests : IDisposable
         var result = await CliRun.RunAsync(["serve", "--port", "0", "--env-file", envFile, "--db", database]);
 
         Assert.Equal(1, result.ExitCode);
-        var line = Assert.Single(result.ErrorLines);
-        Assert.StartsWith($"error: cannot open the database {database}: ", line);
-        Assert.Contains("not a database", line);
+        Assert.Equal(
+            $"error: cannot open the database {database}: the file is not an SQLite database; " +
+            "check the file and its folder, or choose another file with --db.",
+            Assert.Single(result.ErrorLines));
     }
 
     [Fact]

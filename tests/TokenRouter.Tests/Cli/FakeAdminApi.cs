@@ -132,7 +132,13 @@ internal sealed class FakeAdminApi : IAsyncDisposable
     private IResult Patch(long id, HttpContext context)
     {
         var request = JsonNode.Parse((string)context.Items["body"]!)!.AsObject();
-        return WithTeam(id, _ => Change(id, t => t["quota"] = request["quota"]!.GetValue<long>()));
+        return WithTeam(id, _ => Change(id, team =>
+        {
+            foreach (var (field, value) in request)
+            {
+                team[field] = value?.DeepClone();
+            }
+        }));
     }
 
     private IResult Delete(long id) => WithTeam(id, _ =>

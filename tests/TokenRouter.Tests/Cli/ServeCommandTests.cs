@@ -78,6 +78,46 @@ public sealed class ServeCommandTests : IDisposable
             warnings);
     }
 
+    [Fact]
+    public async Task Serve_HostName_ListensOnItsAddressesOnly()
+    {
+        var port = FreePort();
+        var envFile = _folder.Write(".env",
+            "PROVIDER_API_KEY=sk-test\nPROVIDER_BASE_URL=http://127.0.0.1:9/v1\nADMIN_PASSWORD=not-the-default\nALLOWED_MODELS=m\n");
+        var name = Dns.GetHostName();
+        var logs = new LogCapture();
+        using var stop = new CancellationTokenSource();
+
+        var serving = CliRun.RunAsync(
+            ["serve", "--host", name, "--port", port.ToString(), "--env-file", envFile, "--db", _folder.File("books.db")],
+            cancellationToken: stop.Token,
+            configureServer: builder => builder.Logging.AddProvider(logs));
+
+        await logs.WaitForAsync(l => l.Message.Contains("Application started"), "the server to start", Patience);
+        stop.Cancel();
+        Assert.Equal(0, (await serving.WaitAsync(Patience)).ExitCode);
+        var listening = logs.Lines.Where(l => l.Message.StartsWith("Now listening on: ")).Select(l => l.Message[18..]).Order();
+        var expected = (await Dns.GetHostAddressesAsync(name)).Distinct()
+            .Select(a => a.AddressFamily == AddressFamily.InterNetworkV6 ? $"http://[{a}]:{port}" : $"http://{a}:{port}").Order();
+        Assert.Equal(expected, listening);
+    }
+
+    [Fact]
+    public async Task Serve_HostNameThatDoesNotResolve_FailsWithOneLine()
+    {
+        var envFile = _folder.Write(".env", "PROVIDER_API_KEY=sk-test\nPROVIDER_BASE_URL=http://127.0.0.1:9/v1\n");
+
+        var result = await CliRun.RunAsync(
+            ["serve", "--host", "no-such-host.invalid", "--port", FreePort().ToString(), "--env-file", envFile,
+                "--db", _folder.File("books.db")]).WaitAsync(Patience);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            "error: cannot listen on no-such-host.invalid: the name does not resolve to an address; use --host with an IP address, " +
+            $"such as 0.0.0.0 or 127.0.0.1 (or HOST in {envFile}).",
+            Assert.Single(result.ErrorLines));
+    }
+
     private static bool Answers(HttpClient http)
     {
         try

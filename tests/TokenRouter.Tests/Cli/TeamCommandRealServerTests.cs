@@ -1,4 +1,6 @@
 using System.Text.Json;
+using TokenRouter.Cli;
+using TokenRouter.Storage;
 using TokenRouter.Tests.Config;
 using TokenRouter.Tests.Infrastructure;
 
@@ -81,5 +83,78 @@ public sealed class TeamCommandRealServerTests : IAsyncLifetime
         Assert.Matches("^error: .*alpha.* \\(409 Conflict\\)$", Assert.Single(duplicate.ErrorLines));
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("refused the admin password (401 Unauthorized)", Assert.Single(refused.ErrorLines));
+    }
+
+    [Fact]
+    public async Task Create_WithEveryPolicyFlag_IsStoredAndShownWithItsNextReset()
+    {
+        var created = await Team("create", "alpha", "--quota", "1000", "--period", "daily", "--models", "gpt-4o-mini",
+            "--rpm", "60", "--tpm", "5000", "--expires-at", "2030-01-31T00:00:00Z", "--disable", "--json");
+
+        Assert.Equal(0, created.ExitCode);
+        using var json = JsonDocument.Parse(created.Out);
+        var stored = (await _server.GetStoredTeamAsync(json.RootElement.GetProperty("id").GetInt64()))!;
+        Assert.Equal(QuotaPeriod.Daily, stored.Period);
+        Assert.Equal(["gpt-4o-mini"], stored.Models);
+        Assert.Equal((60, 5000L), (stored.RequestsPerMinute, stored.TokensPerMinute));
+        Assert.Equal(new DateTimeOffset(2030, 1, 31, 0, 0, 0, TimeSpan.Zero), stored.ExpiresAt);
+        Assert.False(stored.Enabled);
+        var nextReset = Display.Time(json.RootElement.GetProperty("next_reset_at").GetDateTimeOffset());
+
+        var show = await Team("show", "alpha");
+        var list = await Team("list");
+
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("period               daily", show.Out);
+        Assert.Contains("models               gpt-4o-mini", show.Out);
+        Assert.Contains("requests per minute  60", show.Out);
+        Assert.Contains("tokens per minute    5,000", show.Out);
+        Assert.Contains("expires at           2030-01-31 00:00:00Z", show.Out);
+        Assert.Contains("enabled              no", show.Out);
+        Assert.Contains($"next reset at        {nextReset}", show.Out);
+        var row = list.Out.ReplaceLineEndings("\n").Split('\n')[1];
+        var cells = System.Text.RegularExpressions.Regex.Split(row.Trim(), " {2,}");
+        Assert.Equal(["daily", nextReset, "gpt-4o-mini", "60", "5,000", "2030-01-31 00:00:00Z", "no"], cells[6..13]);
+    }
+
+    [Fact]
+    public async Task Set_ChangesAndClearsThePolicy_AndTheTokenFollowsIt()
+    {
+        var created = await Team("create", "alpha", "--quota", "1000", "--rpm", "5", "--tpm", "900",
+            "--expires-at", "2030-01-31T00:00:00Z", "--models", "gpt-4o-mini", "--json");
+        using var json = JsonDocument.Parse(created.Out);
+        var id = json.RootElement.GetProperty("id").GetInt64();
+        using var client = _server.CreateClient(json.RootElement.GetProperty("token").GetString());
+
+        var disabled = await Team("set", "alpha", "--disable", "--name", "beta", "--period", "monthly");
+        using var refused = await client.GetAsync("v1/models");
+        var cleared = await Team("update", "beta", "--enable", "--rpm", "none", "--tpm", "none", "--expires-at", "none", "--models", "");
+        using var allowed = await client.GetAsync("v1/models");
+
+        Assert.Equal((0, 0), (disabled.ExitCode, cleared.ExitCode));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("is disabled", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.OK, allowed.StatusCode);
+        var stored = (await _server.GetStoredTeamAsync(id))!;
+        Assert.Equal(("beta", QuotaPeriod.Monthly, true), (stored.Name, stored.Period, stored.Enabled));
+        Assert.Equal((null, null, null), (stored.RequestsPerMinute, stored.TokensPerMinute, stored.ExpiresAt));
+        Assert.Empty(stored.Models);
+        Assert.Equal(1000, stored.Quota);
+    }
+
+    [Fact]
+    public async Task Policy_BadValues_TheCliRefusesAtOnce_TheServerRefusesWhatOnlyItKnows()
+    {
+        await Team("create", "alpha", "--quota", "10");
+
+        var badPeriod = await Team("set", "alpha", "--period", "yearly");
+        var unknownModel = await Team("set", "alpha", "--models", "gpt-4o-mini,no-such-model");
+
+        Assert.Equal(2, badPeriod.ExitCode);
+        Assert.Equal("error: --period must be one of: none, daily, weekly, monthly; got 'yearly'.", badPeriod.ErrorLines[0]);
+        Assert.Equal(1, unknownModel.ExitCode);
+        Assert.Matches("^error: 'no-such-model' is not in ALLOWED_MODELS \\(.*\\)\\. \\(400 Bad Request\\)$",
+            Assert.Single(unknownModel.ErrorLines));
+        Assert.Empty((await _server.GetStoredTeamAsync(1))!.Models);
     }
 }

@@ -38,8 +38,8 @@ public sealed class TeamCommandTests : IAsyncLifetime
         var prefix = _api.LastToken![..10];
         Assert.Equal(
             $"""
-            ID  NAME       QUOTA  USED  REMAINING  TOKEN       PERIOD  ENABLED  LAST REQUEST
-             1  alpha  1,000,000     0  1,000,000  {prefix}  none    yes      -
+            ID  NAME       QUOTA  USED  REMAINING  TOKEN       PERIOD  NEXT RESET  MODELS  RPM  TPM  EXPIRES  ENABLED  LAST REQUEST
+             1  alpha  1,000,000     0  1,000,000  {prefix}  none    -           all       -    -  -        yes      -
 
             Token for team 'alpha' (shown once: it is stored only as a hash, so copy it now):
             {_api.LastToken}
@@ -71,9 +71,9 @@ public sealed class TeamCommandTests : IAsyncLifetime
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(
             $"""
-            ID  NAME                    QUOTA     USED  REMAINING  TOKEN       PERIOD   ENABLED  LAST REQUEST
-             1  alpha               1,000,000  250,000    750,000  {a["token_prefix"]}  monthly  yes      -
-             2  a-much-longer-name         50       60          0  {b["token_prefix"]}  none     yes      -
+            ID  NAME                    QUOTA     USED  REMAINING  TOKEN       PERIOD   NEXT RESET  MODELS  RPM  TPM  EXPIRES  ENABLED  LAST REQUEST
+             1  alpha               1,000,000  250,000    750,000  {a["token_prefix"]}  monthly  -           all       -    -  -        yes      -
+             2  a-much-longer-name         50       60          0  {b["token_prefix"]}  none     -           all       -    -  -        yes      -
 
             """.ReplaceLineEndings("\n"),
             result.Out.ReplaceLineEndings("\n"));
@@ -259,6 +259,18 @@ public sealed class TeamCommandTests : IAsyncLifetime
     [InlineData(new[] { "create", "x" }, "error: Option '--quota' is required.")]
     [InlineData(new[] { "set-quota", "x", "1.5" }, "error: TOKENS must be a whole number of tokens, 0 or more; got '1.5'.")]
     [InlineData(new[] { "show" }, "error: Required argument missing for command: 'show'.")]
+    [InlineData(new[] { "create", "x", "--quota", "1", "--period", "hourly" },
+        "error: --period must be one of: none, daily, weekly, monthly; got 'hourly'.")]
+    [InlineData(new[] { "set", "x", "--rpm", "0" }, "error: --rpm must be a positive whole number of requests per minute, or none; got '0'.")]
+    [InlineData(new[] { "set", "x", "--tpm", "lots" }, "error: --tpm must be a positive whole number of tokens per minute, or none; got 'lots'.")]
+    [InlineData(new[] { "set", "x", "--expires-at", "tomorrow" },
+        "error: --expires-at must be an ISO 8601 date and time such as 2030-01-31T00:00:00Z, or none; got 'tomorrow'.")]
+    [InlineData(new[] { "create", "x", "--quota", "1", "--enable", "--disable" }, "error: --enable and --disable cannot be used together.")]
+    [InlineData(new[] { "set", "x", "--name", " " }, "error: --name must not be empty.")]
+    [InlineData(new[] { "create", "--quota", "1" }, "error: A team needs a name: give NAME or --name.")]
+    [InlineData(new[] { "create", "x", "--name", "y", "--quota", "1" }, "error: Give the team's name once: as NAME or as --name, not both.")]
+    [InlineData(new[] { "set", "x" },
+        "error: Nothing to change: give --name, --quota, --period, --models, --rpm, --tpm, --expires-at, --enable or --disable.")]
     public async Task BadArguments_ExitTwoWithoutContactingTheServer(string[] args, string expected)
     {
         var result = await Team(args);
@@ -266,6 +278,52 @@ public sealed class TeamCommandTests : IAsyncLifetime
         Assert.Equal(2, result.ExitCode);
         Assert.Equal(expected, result.ErrorLines[0]);
         Assert.Empty(_api.Requests);
+    }
+
+    [Fact]
+    public async Task Create_EveryPolicyFlag_IsSentInTheApiFieldNames()
+    {
+        var result = await Team("create", "alpha", "--quota", "1000", "--period", "Weekly", "--models", "gpt-4o-mini, GPT-5-nano",
+            "--rpm", "60", "--tpm", "10,000", "--expires-at", "2030-01-31T01:00:00+01:00", "--disable");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(
+            """{"name":"alpha","quota":1000,"period":"weekly","models":["gpt-4o-mini","GPT-5-nano"],"rpm":60,"tpm":10000,""" +
+            "\"expires_at\":\"2030-01-31T00:00:00Z\",\"enabled\":false}",
+            _api.Bodies.Single());
+    }
+
+    [Fact]
+    public async Task Create_NameAsOption_IsTheSameAsTheArgument()
+    {
+        var result = await Team("create", "--name", "alpha", "--quota", "10");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("""{"name":"alpha","quota":10}""", _api.Bodies.Single());
+    }
+
+    [Fact]
+    public async Task Set_NoneAndEmptyValues_ClearLimitsExpiryAndModels_AndSendNothingElse()
+    {
+        _api.Seed("alpha", 10, 0);
+
+        var result = await Team("update", "alpha", "--rpm", "none", "--tpm", "NONE", "--expires-at", "none", "--models", "", "--enable");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["GET /admin/api/teams", "PATCH /admin/api/teams/1"], _api.Requests);
+        Assert.Equal("""{"models":[],"rpm":null,"tpm":null,"expires_at":null,"enabled":true}""", _api.Bodies.Single());
+    }
+
+    [Fact]
+    public async Task Set_NameAndQuota_RenameAndChangeTheQuotaOnly()
+    {
+        _api.Seed("alpha", 10, 0);
+
+        var result = await Team("set", "alpha", "--name", "beta", "--quota", "2_000");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("""{"name":"beta","quota":2000}""", _api.Bodies.Single());
+        Assert.Contains(" beta ", result.Out);
     }
 
     [Fact]

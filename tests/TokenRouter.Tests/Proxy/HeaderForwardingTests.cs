@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using TokenRouter.Tests.Infrastructure;
@@ -202,6 +204,67 @@ public sealed class HeaderForwardingTests : IClassFixture<ProxyFixture>
     }
 
     [Fact]
+    public async Task HeadersNamedInConnection_StayAtTheProxy()
+    {
+        var team = await Router.CreateTeamDirectAsync(UniqueName("conn"), 10_000);
+        using var client = Router.CreateClient(team.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(ChatBody("hi")) };
+        request.Headers.Connection.Add("X-Hop-Secret");
+        request.Headers.Connection.Add("x-session-hint");
+        request.Headers.Add("X-Hop-Secret", "for-the-proxy-only");
+        request.Headers.Add("X-Session-Hint", "sticky-7");
+        request.Headers.Add("X-End-To-End", "kept");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = Upstream.LastRequest;
+        Assert.Null(forwarded.Header("X-Hop-Secret"));
+        Assert.Null(forwarded.Header("X-Session-Hint"));
+        Assert.Equal("kept", forwarded.Header("X-End-To-End"));
+    }
+
+    [Fact]
+    public async Task TraceContext_PassesUnchanged_AndNoneIsInvented_EvenWhileTheGatewayTraces()
+    {
+        const string TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var team = await Router.CreateTeamDirectAsync(UniqueName("trace"), 10_000);
+
+        // A listener makes the server trace each request; its HTTP stack would then send a
+        // traceparent of its own. The test's client adds none, so all the upstream sees is ours to explain.
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null })
+        {
+            BaseAddress = new Uri(Router.BaseUrl + "/"),
+        };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", team.Token);
+
+        using var traced = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = Json(ChatBody("hi")) };
+        traced.Headers.Add("traceparent", TraceParent);
+        traced.Headers.Add("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+        using (var response = await client.SendAsync(traced))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(TraceParent, Upstream.LastRequest.Header("traceparent"));
+        Assert.Equal("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", Upstream.LastRequest.Header("tracestate"));
+
+        using (var response = await PostAsync(client, "v1/chat/completions", ChatBody("hi")))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Null(Upstream.LastRequest.Header("traceparent"));
+        Assert.Null(Upstream.LastRequest.Header("tracestate"));
+    }
+
+    [Fact]
     public async Task ResponseHeaders_RequestIdIsOursAndKeysTheRow_ProviderIdOnlyAColumn_RateLimitsPassThrough()
     {
         var team = await Router.CreateTeamDirectAsync(UniqueName("req-id"), 10_000);
@@ -241,6 +304,28 @@ public sealed class HeaderForwardingTests : IClassFixture<ProxyFixture>
         var rows = await RowsInOrderAsync(Router, team.Id, 2);
         Assert.Equal(ids, rows.Select(r => r.RequestId));
         Assert.NotEqual(ids[0], ids[1]);
+    }
+
+    [Theory]
+    [InlineData("POST", "v1/chat/completions", null, HttpStatusCode.Unauthorized)]
+    [InlineData("GET", "v1/models", null, HttpStatusCode.Unauthorized)]
+    [InlineData("GET", "v1/usage", "wrong-token", HttpStatusCode.Unauthorized)]
+    [InlineData("POST", "v1/no/such/endpoint", null, HttpStatusCode.NotFound)]
+    [InlineData("GET", "v1/", null, HttpStatusCode.NotFound)]
+    public async Task RequestId_IsSentOnAuthenticationAndUnknownPathRefusals(
+        string method, string path, string? token, HttpStatusCode status)
+    {
+        using var client = Router.CreateClient(token);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = Json(ChatBody("hi"));
+        }
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Matches("^req_[0-9a-f]{32}$", Assert.Single(response.Headers.GetValues("x-request-id")));
     }
 
     private async Task<int> SendWithAsync(params (string Name, string Value)[] headers)

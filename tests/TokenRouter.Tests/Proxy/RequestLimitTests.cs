@@ -42,6 +42,26 @@ public sealed class RequestLimitTests : IClassFixture<SmallBodyFixture>
             RowFacts.Of(await SingleRowAsync(Router, team.Id)));
     }
 
+    [Fact]
+    public async Task ChunkedBodyTwiceTheLimit_IsTheSame413_NothingCharged()
+    {
+        var team = await Router.CreateTeamDirectAsync(UniqueName("413-chunked"), 10_000_000);
+        using var client = Router.CreateClient(team.Token);
+
+        // Twice the limit is as much as the server takes in before it stops reading (limit + 1 MB),
+        // so the client hears the answer; past that, the connection is closed under it.
+        var body = BodyOfSize(SmallBodyLimit * 2);
+
+        using var response = await client.PostAsync("v1/chat/completions", Content(body, withContentLength: false));
+
+        await AssertOpenAIErrorAsync(response, 413, TooLargeMessage, "invalid_request_error", null, "request_too_large");
+        Assert.Empty(Upstream.Requests);
+        Assert.Equal(
+            new RowFacts("/v1/chat/completions", "", false, 413, 0, 0, 0, ErrorType: "request_too_large"),
+            RowFacts.Of(await SingleRowAsync(Router, team.Id)));
+        Assert.Equal(0, Router.UsedTokens(team.Id));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
+using TokenRouter.Proxy;
 using TokenRouter.Storage;
 using TokenRouter.Tests.Infrastructure;
 using static TokenRouter.Tests.Proxy.ProxyTestKit;
@@ -53,7 +54,10 @@ public sealed class QuotaPolicyTests
         await using var env = await RouterFixture.StartAsync();
         var team = await env.Router.CreateTeamDirectAsync(UniqueName("p64"), 10_000);
         await env.Router.SeedUsageAsync(team.Id, 9_000);
-        // The provider counts the prompt as the router estimates it; the guarantee rests on that estimate.
+
+        // The provider counts the prompt as the router estimates it; the guarantee rests on that
+        // estimate, so the router's tokenizer must be loaded, not still on its byte-count stand-in.
+        await env.Router.Services.GetRequiredService<TokenEstimator>().WarmUpAsync();
         var prompt = PromptEstimate(1, "hi");
         env.Upstream.On("chat/completions").Always(
             FakeResponse.Default.WithUsage(prompt, 20).WithDelay(TimeSpan.FromMilliseconds(200)));

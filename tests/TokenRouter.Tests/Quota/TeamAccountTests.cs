@@ -64,4 +64,23 @@ public sealed class TeamAccountTests
         Assert.Equal(0, account.Reserved);
         Assert.Equal(12, account.Team.Used);
     }
+
+    [Fact]
+    public void NextResetAt_MidnightThatHappensTwice_IsTheFirstOne_AsTheAdminApiShows()
+    {
+        // Clocks go back from 01:00 to 00:00 on 1 November 2026, so that midnight happens twice:
+        // at 23:00 UTC the day before (summer time, UTC+1) and again at 00:00 UTC.
+        var fallBack = TimeZoneInfo.TransitionTime.CreateFixedDateRule(new DateTime(1, 1, 1, 1, 0, 0), 11, 1);
+        var springForward = TimeZoneInfo.TransitionTime.CreateFixedDateRule(new DateTime(1, 1, 1, 2, 0, 0), 3, 29);
+        var rule = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(
+            DateTime.MinValue.Date, DateTime.MaxValue.Date, TimeSpan.FromHours(1), springForward, fallBack);
+        var zone = TimeZoneInfo.CreateCustomTimeZone("Twice-Midnight", TimeSpan.Zero, "Twice Midnight", "Standard", "Summer", [rule]);
+        var startedAt = new DateTimeOffset(2026, 10, 31, 12, 0, 0, TimeSpan.Zero);
+        var account = new TeamAccount(Account(quota: 10, used: 0).Team with { Period = QuotaPeriod.Daily, PeriodStartedAt = startedAt });
+
+        var next = account.NextResetAt(zone);
+
+        Assert.Equal(new DateTimeOffset(2026, 10, 31, 23, 0, 0, TimeSpan.Zero), next);
+        Assert.Equal(QuotaPeriods.NextBoundary(QuotaPeriod.Daily, startedAt, zone), next);
+    }
 }

@@ -247,11 +247,6 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
         return new FuzzCase(number, "path", FuzzArea.Other, method, target, request, false) { Source = source };
     }
 
-    // NOTE: admin bodies keep to text that decodes. A string that is not valid UTF-8, or an
-    // escape such as "\ud800", still makes the admin API answer 500 (issue 6: AdminBody should
-    // refuse such a body with a 400, as /v1 now does). Set this to false once it does.
-    private const bool Decodable = true;
-
     private FuzzCase AdminApi(int number, Random random)
     {
         var missing = 1_000_000 + random.Next(1_000_000);
@@ -269,7 +264,7 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
                 };
                 for (var i = random.Next(1, 4); i > 0; i--)
                 {
-                    MutateFields(team, random, TeamFields, Decodable);
+                    MutateFields(team, random, TeamFields);
                 }
 
                 body = Encoding.UTF8.GetBytes(Serialize(team, random));
@@ -277,7 +272,7 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
             case 2:
                 (method, target) = ("PATCH", $"/admin/api/teams/{missing}");
                 var changes = new List<KeyValuePair<string, string>>();
-                MutateFields(changes, random, TeamFields, Decodable);
+                MutateFields(changes, random, TeamFields);
                 body = Encoding.UTF8.GetBytes(Serialize(changes, random));
                 break;
             case 3:
@@ -306,7 +301,7 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
 
         if (body.Length > 0 && random.Next(100) < 25)
         {
-            body = MutateBytes(body, random, Decodable);
+            body = MutateBytes(body, random);
         }
 
         var headers = new List<(string, byte[])>();
@@ -393,7 +388,7 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
     }
 
     private static void MutateFields(
-        List<KeyValuePair<string, string>> fields, Random random, string[] names, bool decodable = false)
+        List<KeyValuePair<string, string>> fields, Random random, string[] names)
     {
         switch (random.Next(5))
         {
@@ -402,17 +397,17 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
                 break;
             case 1:
                 // An unknown field: it must be forwarded, never a reason to refuse.
-                fields.Add(new("x_" + RandomText(random, 6), RandomValue(random, 0, decodable)));
+                fields.Add(new("x_" + RandomText(random, 6), RandomValue(random, 0)));
                 break;
             case 2 when fields.Count > 0:
                 // The same name twice, with another value.
                 var twin = fields[random.Next(fields.Count)];
-                fields.Add(new(twin.Key, RandomValue(random, 0, decodable)));
+                fields.Add(new(twin.Key, RandomValue(random, 0)));
                 break;
             default:
                 var name = Pick(random, names);
                 fields.RemoveAll(f => f.Key == name);
-                fields.Insert(random.Next(fields.Count + 1), new(name, RandomValue(random, 0, decodable)));
+                fields.Insert(random.Next(fields.Count + 1), new(name, RandomValue(random, 0)));
                 break;
         }
     }
@@ -424,7 +419,7 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
     }
 
     /// <summary>Any JSON value, as text, including ones .NET cannot hold (1e400) and strings it cannot decode (\ud800).</summary>
-    private static string RandomValue(Random random, int depth, bool decodable = false)
+    private static string RandomValue(Random random, int depth)
     {
         var roll = random.Next(depth > 2 ? 18 : 24);
         return roll switch
@@ -440,7 +435,6 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
             8 => "\"\"",
             9 => "\"gpt-4o-mini\"",
             10 => JsonString(RandomText(random, random.Next(0, 60))),
-            11 when decodable => "\"\\u0000\\ud800\\udfff\\\"\"",
             11 => Pick(random, "\"\\u0000\\ud800\\udfff\\\"\"", "\"\\ud800x\"", "\"\\udc00\"", "\"\\uZZZZ\""),
             12 => "\"<img src=x onerror=alert(1)>\"",
             13 => "true",
@@ -449,18 +443,18 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
             16 => "{}",
             17 => JsonString(new string('x', random.Next(10_000, 120_000))),
             18 => "[" + string.Join(",", Enumerable.Range(0, random.Next(1, 4))
-                .Select(_ => RandomValue(random, depth + 1, decodable))) + "]",
+                .Select(_ => RandomValue(random, depth + 1))) + "]",
             19 => "{" + string.Join(",", Enumerable.Range(0, random.Next(1, 4)).Select(_ =>
                 JsonString(Pick(random, "role", "content", "type", "text", "image_url", "url", "include_usage", RandomText(random, 5)))
-                + ":" + RandomValue(random, depth + 1, decodable))) + "}",
-            20 => "[{\"role\":\"user\",\"content\":" + RandomValue(random, depth + 1, decodable) + "}]",
-            21 => "[{\"role\":" + RandomValue(random, depth + 1, decodable) + "}]",
+                + ":" + RandomValue(random, depth + 1))) + "}",
+            20 => "[{\"role\":\"user\",\"content\":" + RandomValue(random, depth + 1) + "}]",
+            21 => "[{\"role\":" + RandomValue(random, depth + 1) + "}]",
             22 => new string('[', 300) + new string(']', 300),
-            _ => "{\"include_usage\":" + RandomValue(random, depth + 1, decodable) + "}",
+            _ => "{\"include_usage\":" + RandomValue(random, depth + 1) + "}",
         };
     }
 
-    private static byte[] MutateBytes(byte[] body, Random random, bool decodable = false)
+    private static byte[] MutateBytes(byte[] body, Random random)
     {
         if (body.Length == 0)
         {
@@ -469,8 +463,7 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
 
         var bytes = new List<byte>(body);
 
-        // Where a change may go: anywhere, or, for text that must still decode, never inside a character.
-        int At() => Boundary(bytes, random.Next(bytes.Count), decodable);
+        int At() => random.Next(bytes.Count);
         switch (random.Next(6))
         {
             case 0:
@@ -478,20 +471,9 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
             case 1:
                 for (var i = random.Next(1, 6); i > 0; i--)
                 {
-                    var index = random.Next(bytes.Count);
-                    if (!decodable)
-                    {
-                        bytes[index] = (byte)random.Next(256);
-                    }
-                    else if (bytes[index] < 0x80)
-                    {
-                        bytes[index] = (byte)random.Next(0x20, 0x7F);
-                    }
+                    bytes[random.Next(bytes.Count)] = (byte)random.Next(256);
                 }
 
-                break;
-            case 2 when decodable:
-                bytes.InsertRange(At(), "é中"u8.ToArray());
                 break;
             case 2:
                 // Invalid UTF-8 inside a string: a lone continuation byte, a truncated pair, an
@@ -512,17 +494,6 @@ internal sealed class FuzzCases(int seed, string teamToken, string adminPassword
         }
 
         return [.. bytes];
-    }
-
-    /// <summary>The first position at or after <paramref name="index"/> that is not inside a UTF-8 character.</summary>
-    private static int Boundary(List<byte> bytes, int index, bool decodable)
-    {
-        while (decodable && index < bytes.Count && (bytes[index] & 0xC0) == 0x80)
-        {
-            index++;
-        }
-
-        return index;
     }
 
     private enum Framing

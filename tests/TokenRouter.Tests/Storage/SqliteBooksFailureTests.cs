@@ -79,4 +79,45 @@ public sealed class SqliteBooksFailureTests : IDisposable
         await Assert.ThrowsAsync<IOException>(() => charge);
         Assert.Contains(logger.Entries, e => e.Id.Id == 305);
     }
+
+    [Fact]
+    public async Task TeamChanges_WhileStorageIsDown_AreRefusedWithinTheChangeTimeout_AndNeverWrittenLater()
+    {
+        var home = Path.Combine(_dir.Path, "data");
+        var away = Path.Combine(_dir.Path, "elsewhere");
+        var path = Path.Combine(home, "books.db");
+        await using var books = await BooksTestKit.OpenAsync(
+            path, options: Options(path) with { ChangeTimeout = TimeSpan.FromMilliseconds(300) });
+        var team = await books.CreateTeamAsync(BooksTestKit.NewTeam("alpha"), CancellationToken.None);
+
+        Directory.Move(home, away);
+
+        // The books learn of the failure from this change, which then gives up after its timeout ...
+        var first = books.CreateTeamAsync(BooksTestKit.NewTeam("beta"), CancellationToken.None);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => first.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // ... and refuse every later change at once while they know.
+        Assert.False(books.IsWritable);
+        var reset = books.ResetUsageAsync(team.Id, ResetReason.Manual("test"));
+        Assert.True(reset.IsFaulted);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => reset);
+        await Assert.ThrowsAsync<StorageUnavailableException>(
+            () => books.UpdateTeamAsync(team.Id, new TeamChanges { Quota = 5 }, CancellationToken.None));
+
+        // A period reset stands in the request path with the charges, and waits as they do.
+        var periodReset = books.ResetUsageAsync(team.Id, ResetReason.PeriodBoundary(QuotaPeriod.Daily));
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        Assert.False(periodReset.IsCompleted);
+
+        // Nothing else writes, yet the books notice by themselves when storage is back.
+        Directory.Move(away, home);
+        Assert.True(await BooksTestKit.EventuallyAsync(() => books.IsWritable), "IsWritable never came back.");
+        var gamma = await books.CreateTeamAsync(BooksTestKit.NewTeam("gamma"), CancellationToken.None);
+        Assert.Equal(0, (await periodReset.WaitAsync(TimeSpan.FromSeconds(30)))!.Used);
+
+        var names = (await books.ListTeamsAsync(CancellationToken.None)).Select(t => t.Name).Order();
+        Assert.Equal(["alpha", "gamma"], names);
+        Assert.Equal(1_000_000, (await books.GetTeamAsync(team.Id, CancellationToken.None))!.Quota);
+        Assert.Equal("gamma", gamma.Name);
+    }
 }

@@ -50,6 +50,20 @@ public sealed class SqliteBooksMaintenanceTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Backup_CopyIsReadableByItsOwnerOnly()
+    {
+        var path = _dir.File("books.db");
+        var copy = _dir.File("copy.db");
+        await using var books = await BooksTestKit.OpenAsync(path);
+        await books.CreateTeamAsync(BooksTestKit.NewTeam("alpha"), CancellationToken.None);
+
+        await books.BackupAsync(copy, CancellationToken.None);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(copy));
+    }
+
+    [Fact]
     public async Task Backup_OntoTheLiveDatabase_IsRefused()
     {
         var path = _dir.File("books.db");
