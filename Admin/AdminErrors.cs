@@ -19,6 +19,10 @@ internal static class AdminErrors
     public static JsonHttpResult<AdminError> UnknownEndpoint() =>
         Write(StatusCodes.Status404NotFound, "invalid_request_error", null, "No such admin API endpoint.", "not_found");
 
+    public static JsonHttpResult<AdminError> MethodNotAllowed(string method, IEnumerable<string> allowed) =>
+        Write(StatusCodes.Status405MethodNotAllowed, "invalid_request_error", null,
+            $"This admin API endpoint does not take {method}; it takes {string.Join(", ", allowed)}.", "method_not_allowed");
+
     public static JsonHttpResult<AdminError> TooManyAttempts() =>
         Write(StatusCodes.Status429TooManyRequests, "rate_limit_error", null,
             "Too many sign-in attempts from your address. Wait a minute and try again.", "too_many_attempts");

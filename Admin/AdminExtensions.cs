@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.ResponseCompression;
 using TokenRouter.Config;
 using TokenRouter.Proxy;
 
@@ -9,6 +10,8 @@ namespace TokenRouter.Admin;
 
 internal static class AdminExtensions
 {
+    private const string AdminApiPath = "/admin/api";
+
     public static IServiceCollection AddAdmin(this IServiceCollection services, RouterSettings settings)
     {
         // TokenRouter's JSON is snake_case on both APIs (OpenAI's convention), and the OpenAPI
@@ -23,7 +26,17 @@ internal static class AdminExtensions
             options.SerializerOptions.TypeInfoResolverChain.Add(ProxyJsonContext.Default);
         });
 
+        // Lists, usage and CSV exports shrink to a tenth; /v1 never passes through this (see MapAdmin).
+        services.AddResponseCompression(options =>
+        {
+            options.EnableForHttps = true;
+            options.Providers.Add<BrotliCompressionProvider>();
+            options.Providers.Add<GzipCompressionProvider>();
+            options.MimeTypes = ["application/json", "text/csv"];
+        });
+
         services.AddAdminAuthentication();
+        services.AddSingleton<AdminFallback>();
         services.AddRateLimiter(options =>
             options.AddPolicy<IPAddress, LoginRatePolicy>(SessionEndpoints.LoginRateLimitPolicy));
 
@@ -33,6 +46,7 @@ internal static class AdminExtensions
             options.ShouldInclude = description =>
                 description.RelativePath?.StartsWith("admin/api/", StringComparison.OrdinalIgnoreCase) == true;
             options.AddDocumentTransformer<ApiDocument>();
+            options.AddOperationTransformer<ApiOperations>();
         });
         return services;
     }
@@ -40,11 +54,14 @@ internal static class AdminExtensions
     public static WebApplication MapAdmin(this WebApplication app)
     {
         app.UseSecurityHeaders();
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments(AdminApiPath, StringComparison.OrdinalIgnoreCase),
+            api => api.UseResponseCompression());
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
 
-        var api = app.MapGroup("/admin/api");
+        var api = app.MapGroup(AdminApiPath);
         var admin = api.MapGroup("")
             .RequireAuthorization(AdminAuthentication.Policy)
             .AddEndpointFilter<CsrfFilter>()
@@ -56,8 +73,8 @@ internal static class AdminExtensions
         admin.MapUsage();
         admin.MapSettings(app.Services.GetRequiredService<TimeProvider>());
 
-        // Unknown admin paths get a JSON 404, not the panel's page.
-        api.Map("/{**path}", AdminErrors.UnknownEndpoint)
+        // Unknown admin paths get a JSON 404 (or 405 for a known path), not the panel's page.
+        api.Map("/{**path}", (HttpContext context, AdminFallback fallback) => fallback.Answer(context))
             .ExcludeFromDescription();
 
         app.MapPanel();

@@ -15,15 +15,35 @@ internal static class ApiDocs
     public const string ViewerPath = "docs";
     private static readonly PathString ViewerRoute = "/" + ViewerPath;
 
+    // Swagger UI's package holds more than the viewer loads, among them its demo start script
+    // that points at petstore.swagger.io; only the files the viewer uses are served.
+    private static readonly HashSet<string> ViewerFiles = new(StringComparer.Ordinal)
+    {
+        "", "/", "/index.html", "/index.js", "/index.css", "/swagger-ui.css", "/swagger-ui-bundle.js",
+        "/swagger-ui-standalone-preset.js", "/favicon-16x16.png", "/favicon-32x32.png", "/LICENSE", "/NOTICE",
+    };
+
     public static WebApplication MapApiDocs(this WebApplication app)
     {
+        ApiDocumentCache.UseApiDocumentCache(app);
         app.MapOpenApi("/openapi/{documentName}.json");
 
         // Only /docs requests pass through the viewer's middleware; /v1 traffic skips its path checks.
         app.UseWhen(
             context => context.Request.Path.StartsWithSegments(ViewerRoute, StringComparison.OrdinalIgnoreCase),
-            docs => docs.UseSwaggerUI(ConfigureViewer));
+            docs => docs
+                .Use(next => context => ViewerFiles.Contains(ViewerFile(context.Request.Path)) ? next(context) : NotFound(context))
+                .UseSwaggerUI(ConfigureViewer));
         return app;
+    }
+
+    private static string ViewerFile(PathString path) =>
+        path.StartsWithSegments(ViewerRoute, StringComparison.OrdinalIgnoreCase, out var rest) ? rest.Value ?? "" : "";
+
+    private static Task NotFound(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
     }
 
     private static void ConfigureViewer(SwaggerUIOptions options)

@@ -272,6 +272,5 @@ internal sealed record ProxyOperation(
     string? BinaryResponse = null,
     IReadOnlyList<string>? Form = null)
 {
-    public string OperationId => Method.ToLowerInvariant() + string.Concat(
-        Path.Split('/', '{', '}', '.').Where(s => s.Length > 0 && s != "v1").Select(s => char.ToUpperInvariant(s[0]) + s[1..]));
+    public string OperationId => ApiOperations.IdOf(Method, Path, "v1");
 }

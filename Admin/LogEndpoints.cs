@@ -68,6 +68,10 @@ internal static class LogEndpoints
 {
     public const int MaxLimit = 500;
 
+    // Times outside these bounds mean nothing to the books and would overflow date arithmetic.
+    private static readonly DateTimeOffset EarliestTime = DateTimeOffset.UnixEpoch;
+    private static readonly DateTimeOffset LatestTime = new(3000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static void MapLogs(this RouteGroupBuilder api)
     {
         api.MapGet("/logs", ListAsync)
@@ -189,6 +193,12 @@ internal static class LogEndpoints
         if (!IsoTime.TryParse(text, out var parsed))
         {
             return AdminErrors.Invalid(param, $"{param} must be an ISO 8601 date and time, e.g. 2030-01-31T00:00:00Z.");
+        }
+
+        if (parsed < EarliestTime || parsed >= LatestTime)
+        {
+            return AdminErrors.Invalid(param,
+                $"{param} must be from 1970-01-01 up to (not including) 3000-01-01.");
         }
 
         value = parsed;

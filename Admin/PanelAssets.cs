@@ -48,9 +48,11 @@ internal sealed class PanelAssets
         return new PanelAssets(assets.ToFrozenDictionary(StringComparer.Ordinal));
     }
 
-    private static PanelAsset Create(string path, byte[] content)
+    private static PanelAsset Create(string path, byte[] content) => FromContent(ContentTypeOf(path), content);
+
+    /// <summary>A file made at run time (the OpenAPI document), with its ETag and compressed copies.</summary>
+    public static PanelAsset FromContent(string contentType, byte[] content)
     {
-        var contentType = ContentTypeOf(path);
         var identity = Representation(content, encoding: null);
         if (!IsCompressible(contentType) || content.Length < CompressionThreshold)
         {

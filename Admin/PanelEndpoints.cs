@@ -37,15 +37,44 @@ internal static class PanelEndpoints
             .ApplicationStarted.Register(() => _ = Assets.Value);
         string[] reads = [HttpMethods.Get, HttpMethods.Head];
 
-        RequestDelegate index = async context => await ServeAsync(context, (await Assets.Value).Find(IndexPath));
-        RequestDelegate page = async context => await ServeAsync(
-            context, IsClientPage(context.Request.RouteValues["page"] as string) ? (await Assets.Value).Find(IndexPath) : null);
+        RequestDelegate index = async context =>
+        {
+            if (!RedirectedToLowerCase(context))
+            {
+                await ServeAsync(context, (await Assets.Value).Find(IndexPath));
+            }
+        };
+        RequestDelegate page = async context =>
+        {
+            var name = context.Request.RouteValues["page"] as string;
+            if (!IsClientPage(name?.ToLowerInvariant()) || !RedirectedToLowerCase(context))
+            {
+                await ServeAsync(context, IsClientPage(name) ? (await Assets.Value).Find(IndexPath) : null);
+            }
+        };
         RequestDelegate asset = async context => await ServeAsync(context, FindAsset(await Assets.Value, context.Request.Path));
 
         endpoints.MapMethods("/admin", reads, index).AllowAnonymous();
         endpoints.MapMethods("/admin/{page}", reads, page).AllowAnonymous();
         endpoints.MapMethods("/admin/assets/{**path}", reads, asset).AllowAnonymous();
         return endpoints;
+    }
+
+    /// <summary>
+    /// Routing ignores letter case, but the panel's own router reads the address as it is:
+    /// /Admin/Teams is sent to /admin/teams, so the page found is the page shown.
+    /// </summary>
+    private static bool RedirectedToLowerCase(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var lower = path.ToLowerInvariant();
+        if (path == lower)
+        {
+            return false;
+        }
+
+        context.Response.Redirect(lower + context.Request.QueryString, permanent: true);
+        return true;
     }
 
     /// <summary>Client-side pages are one lower-case word or two joined by '-'; the API and assets are not pages.</summary>
@@ -68,7 +97,8 @@ internal static class PanelEndpoints
         return assets.Find(path);
     }
 
-    private static Task ServeAsync(HttpContext context, PanelAsset? asset)
+    /// <summary>Sends one of the file's representations, or 304 when the client's copy is current.</summary>
+    internal static Task ServeAsync(HttpContext context, PanelAsset? asset)
     {
         var response = context.Response;
         if (asset is null)

@@ -7,7 +7,7 @@ namespace TokenRouter.Admin;
 
 /// <summary>The body of POST /admin/api/teams, as documented; <see cref="TeamRequests"/> reads it.</summary>
 internal sealed record CreateTeamRequest(
-    [property: Description("1 to 64 characters, unique, no control characters.")] string Name,
+    [property: Description("1 to 64 characters, unique, no control or invisible format characters.")] string Name,
     [property: Description("Tokens per period, 0 or more.")] long Quota,
     [property: Description("none (default), daily, weekly or monthly.")] string? Period = null,
     [property: Description("A subset of ALLOWED_MODELS; empty or absent for all.")] IReadOnlyList<string>? Models = null,
@@ -34,8 +34,6 @@ internal sealed record UpdateTeamRequest(
 /// </summary>
 internal static class TeamRequests
 {
-    public const int MaxNameLength = 64;
-
     public static readonly IReadOnlyList<string> Fields =
         ["name", "quota", "period", "models", "rpm", "tpm", "expires_at", "enabled"];
 
@@ -195,20 +193,8 @@ internal static class TeamRequests
         }
 
         name = value.GetString()!.Trim();
-        if (name.Length is 0 or > MaxNameLength)
-        {
-            problem = $"name must be 1 to {MaxNameLength} characters long (spaces around it do not count).";
-            return false;
-        }
-
-        if (name.Any(char.IsControl))
-        {
-            problem = "name must not contain control characters (line breaks, tabs, ...).";
-            return false;
-        }
-
-        problem = "";
-        return true;
+        problem = TeamNames.Check(name) ?? "";
+        return problem.Length == 0;
     }
 
     private static bool TryReadModels(

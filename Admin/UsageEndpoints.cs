@@ -15,6 +15,7 @@ internal sealed record UsageView(
     DateTimeOffset From,
     DateTimeOffset To,
     IReadOnlyList<UsagePointView> Series,
+    [property: Description("Requests that named a model and were sent to the provider; refusals are left out.")]
     IReadOnlyList<ModelUsageView> ByModel,
     IReadOnlyList<TeamUsageView> ByTeam);
 
@@ -28,7 +29,12 @@ internal sealed record UsagePointView(DateTimeOffset Start, long TotalTokens, lo
 
 internal sealed record ModelUsageView(string Model, long TotalTokens, long Requests);
 
-internal sealed record TeamUsageView(long TeamId, string? TeamName, long TotalTokens, long Requests);
+internal sealed record TeamUsageView(
+    long TeamId,
+    string? TeamName,
+    [property: Description("True when the team has been deleted; team_name is the name it last had.")] bool TeamDeleted,
+    long TotalTokens,
+    long Requests);
 
 internal sealed record UsageFilter
 {
@@ -38,7 +44,7 @@ internal sealed record UsageFilter
     [FromQuery(Name = "bucket"), Description("hour or day (default day).")]
     public string? Bucket { get; init; }
 
-    [FromQuery(Name = "from"), Description("ISO 8601 start of the series.")]
+    [FromQuery(Name = "from"), Description("ISO 8601 start of the series (default 48 hours or 30 days before to).")]
     public string? From { get; init; }
 
     [FromQuery(Name = "to"), Description("ISO 8601 end of the series (default now).")]
@@ -48,6 +54,9 @@ internal sealed record UsageFilter
 /// <summary>/admin/api/usage: the usage page's totals, chart series and breakdowns, aggregated in SQL.</summary>
 internal static class UsageEndpoints
 {
+    private static readonly TimeSpan DefaultHours = TimeSpan.FromHours(48);
+    private static readonly TimeSpan DefaultDays = TimeSpan.FromDays(30);
+
     public static void MapUsage(this RouteGroupBuilder api)
     {
         api.MapGet("/usage", GetAsync)
@@ -56,9 +65,10 @@ internal static class UsageEndpoints
     }
 
     private static async Task<Results<Ok<UsageView>, JsonHttpResult<AdminError>>> GetAsync(
-        [AsParameters] UsageFilter filter, IBooks books, RouterSettings settings, CancellationToken cancellationToken)
+        [AsParameters] UsageFilter filter, IBooks books, RouterSettings settings, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
-        var error = TryParse(filter, settings.QuotaTimeZone, out var query);
+        var error = TryParse(filter, settings.QuotaTimeZone, clock.GetUtcNow(), out var query);
         if (error is not null)
         {
             return error;
@@ -72,10 +82,11 @@ internal static class UsageEndpoints
             summary.To,
             [.. summary.Series.Select(p => new UsagePointView(p.Start, p.TotalTokens, p.Requests))],
             [.. summary.ByModel.Select(m => new ModelUsageView(m.Model, m.TotalTokens, m.Requests))],
-            [.. summary.ByTeam.Select(t => new TeamUsageView(t.TeamId, t.TeamName, t.TotalTokens, t.Requests))]));
+            [.. summary.ByTeam.Select(t => new TeamUsageView(t.TeamId, t.TeamName, t.TeamDeleted, t.TotalTokens, t.Requests))]));
     }
 
-    internal static JsonHttpResult<AdminError>? TryParse(UsageFilter filter, TimeZoneInfo zone, out UsageQuery query)
+    internal static JsonHttpResult<AdminError>? TryParse(
+        UsageFilter filter, TimeZoneInfo zone, DateTimeOffset now, out UsageQuery query)
     {
         query = new UsageQuery { TimeZone = zone };
         if (filter.TeamId is not null)
@@ -107,20 +118,25 @@ internal static class UsageEndpoints
             return timeError;
         }
 
-        if (from is not null && to is not null && from >= to)
+        // The defaults are filled in here, so that the limits hold for the range actually summed.
+        var end = to ?? now;
+        var start = from ?? end - (query.Bucket == UsageBucket.Hour ? DefaultHours : DefaultDays);
+        if (start >= end)
         {
-            return AdminErrors.Invalid("from", "from must be earlier than to.");
+            return to is null
+                ? AdminErrors.Invalid("from", "from must be in the past when to is not given.")
+                : AdminErrors.Invalid("from", "from must be earlier than to.");
         }
 
-        var width = query.Bucket == UsageBucket.Hour ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
-        if (from is not null && to is not null && (to.Value - from.Value) / width > UsageQuery.MaxBuckets)
+        if (UsageCalendar.TryBuckets(start, end, query.Bucket, zone) is null)
         {
-            return AdminErrors.Invalid("from",
-                $"The range holds more than {UsageQuery.MaxBuckets} {filter.Bucket ?? "day"} buckets; " +
-                "narrow it or use day buckets.");
+            var unit = query.Bucket == UsageBucket.Hour ? "hours" : "days";
+            var hint = query.Bucket == UsageBucket.Hour ? "narrow it or use day buckets" : "narrow it";
+            return AdminErrors.Invalid(from is null ? "to" : "from",
+                $"The range holds more than {UsageQuery.MaxBuckets} {unit}, the most one chart shows; {hint}.");
         }
 
-        query = query with { From = from, To = to };
+        query = query with { From = start, To = end };
         return null;
     }
 }

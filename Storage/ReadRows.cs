@@ -67,6 +67,7 @@ internal sealed class TeamUsageRow
 {
     public long TeamId { get; set; }
     public string? TeamName { get; set; }
+    public bool TeamDeleted { get; set; }
     public long Requests { get; set; }
     public long TotalTokens { get; set; }
 }

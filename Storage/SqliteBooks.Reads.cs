@@ -83,7 +83,7 @@ internal sealed partial class SqliteBooks
 
         if (query.Model is not null)
         {
-            where.Append(" AND l.model = @Model");
+            where.Append(" AND l.model = @Model COLLATE NOCASE");
         }
 
         if (query.Status is not null)

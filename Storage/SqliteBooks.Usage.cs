@@ -7,6 +7,15 @@ internal sealed partial class SqliteBooks
 {
     private const long QuarterMs = 15 * 60 * 1000;
 
+    // The split by model counts the requests the provider was sent: those that named a model
+    // and passed every check. Refusals keep the name the client sent (a typo, "+1+1") and
+    // /v1/models or /v1/usage name none. A refusal's error_type is its OpenAI error code; a
+    // request that was forwarded has none, or one of the proxy's own failure names below.
+    private const string SentToProvider = """
+        l.model <> '' AND (l.error_type IS NULL OR l.error_type IN ('upstream_error', 'upstream_stream_error',
+            'stream_mismatch', 'provider_timeout', 'provider_unreachable', 'provider_response_cut', 'client_disconnected'))
+        """;
+
     public Task<UsageSummary> SummarizeUsageAsync(UsageQuery query, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -72,7 +81,7 @@ internal sealed partial class SqliteBooks
             SELECT l.model, count(*) AS requests, sum(l.prompt_tokens) AS prompt_tokens,
                    sum(l.completion_tokens) AS completion_tokens, sum(l.total_tokens) AS total_tokens
             FROM request_log l
-            WHERE l.started_at >= @From AND l.started_at < @To {team}
+            WHERE l.started_at >= @From AND l.started_at < @To {team} AND {SentToProvider}
             GROUP BY l.model
             ORDER BY total_tokens DESC, l.model
             """,
@@ -83,7 +92,8 @@ internal sealed partial class SqliteBooks
             .ToList();
 
         var byTeam = connection.Query<TeamUsageRow>($"""
-            SELECT l.team_id, t.name AS team_name, count(*) AS requests, sum(l.total_tokens) AS total_tokens
+            SELECT l.team_id, t.name AS team_name, t.deleted_at IS NOT NULL AS team_deleted,
+                   count(*) AS requests, sum(l.total_tokens) AS total_tokens
             FROM request_log l LEFT JOIN teams t ON t.id = l.team_id
             WHERE l.started_at >= @From AND l.started_at < @To {team}
             GROUP BY l.team_id
@@ -91,7 +101,7 @@ internal sealed partial class SqliteBooks
             """,
             range,
             snapshot)
-            .Select(row => new TeamUsage(row.TeamId, row.TeamName, row.Requests, row.TotalTokens))
+            .Select(row => new TeamUsage(row.TeamId, row.TeamName, row.Requests, row.TotalTokens, row.TeamDeleted))
             .ToList();
 
         snapshot.Commit();

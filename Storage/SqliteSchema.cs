@@ -107,6 +107,12 @@ internal static class SqliteSchema
                 created_at INTEGER NOT NULL
             );
             """),
+        new(4, "request log model index ignores letter case", """
+            -- Model names match regardless of letter case everywhere, so the log's model filter
+            -- does too; the index has to use the same collation to serve it.
+            DROP INDEX request_log_model_time;
+            CREATE INDEX request_log_model_time ON request_log (model COLLATE NOCASE, started_at);
+            """),
     ];
 
     /// <summary>

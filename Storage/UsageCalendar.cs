@@ -40,6 +40,15 @@ internal static class UsageCalendar
     public static List<DateTimeOffset> Buckets(
         DateTimeOffset from, DateTimeOffset to, UsageBucket bucket, TimeZoneInfo zone)
     {
+        var unit = bucket == UsageBucket.Hour ? "hours" : "days";
+        return TryBuckets(from, to, bucket, zone)
+            ?? throw new ArgumentException($"The range holds more than {UsageQuery.MaxBuckets} {unit}.");
+    }
+
+    /// <summary>As <see cref="Buckets"/>, but null when the range holds more than <see cref="UsageQuery.MaxBuckets"/>.</summary>
+    public static List<DateTimeOffset>? TryBuckets(
+        DateTimeOffset from, DateTimeOffset to, UsageBucket bucket, TimeZoneInfo zone)
+    {
         var starts = new List<DateTimeOffset>();
         var start = bucket == UsageBucket.Hour ? StartOfHour(from, zone) : StartOfDay(from, zone);
         while (true)
@@ -52,8 +61,7 @@ internal static class UsageCalendar
 
             if (starts.Count > UsageQuery.MaxBuckets)
             {
-                var unit = bucket == UsageBucket.Hour ? "hours" : "days";
-                throw new ArgumentException($"The range holds more than {UsageQuery.MaxBuckets} {unit}.");
+                return null;
             }
 
             start = Next(start, bucket, zone);

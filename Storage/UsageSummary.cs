@@ -55,8 +55,9 @@ internal sealed record UsageTotals(
 /// <summary>One bucket of the series, starting at <see cref="Start"/>; empty buckets are present with zeros.</summary>
 internal sealed record UsagePoint(DateTimeOffset Start, long Requests, long TotalTokens);
 
+/// <summary>A model's share, of the requests that were sent to the provider (see <see cref="SqliteBooks"/>).</summary>
 internal sealed record ModelUsage(
     string Model, long Requests, long PromptTokens, long CompletionTokens, long TotalTokens);
 
 /// <summary>A team's share; the name is the team's current one, also for a deleted team.</summary>
-internal sealed record TeamUsage(long TeamId, string? TeamName, long Requests, long TotalTokens);
+internal sealed record TeamUsage(long TeamId, string? TeamName, long Requests, long TotalTokens, bool TeamDeleted = false);

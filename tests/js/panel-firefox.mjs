@@ -137,10 +137,15 @@ async function teamLifecycle(browser) {
 
 /** Reads the token from its one-time dialog, checks the warning, copies it if asked, and closes it. */
 async function readTokenDialog(panel, { copy = false } = {}) {
-  await panel.page.waitForSelector('dialog[open] input.token-value');
+  await panel.page.waitForSelector('dialog[open] .token-value');
   assert.match(await panel.text('dialog[open]'), /you will not see it again/);
-  const token = await panel.page.$eval('dialog[open] input.token-value', (input) => input.value);
+  const token = await panel.page.$eval('dialog[open] .token-value', (field) => field.value);
   assert.match(token, TOKEN_PATTERN);
+  // The whole token is in view: nothing of it is scrolled away, across or down.
+  const hidden = await panel.page.$eval('dialog[open] .token-value', (field) =>
+    Math.max(field.scrollWidth - field.clientWidth, field.scrollHeight - field.clientHeight),
+  );
+  assert.ok(hidden <= 0, `${hidden} px of the token are out of view`);
   if (copy) {
     // Firefox lets a page write the clipboard on a click; reading it back would need a prompt.
     await panel.clickButton('Copy', 'dialog[open]');

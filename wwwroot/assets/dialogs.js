@@ -46,9 +46,10 @@ export async function confirmAction({ title, message, confirmLabel, danger = fal
 
 /** Shows a team token the one time the server hands it out, with a copy button. */
 export async function showToken({ teamName, token, rotated = false }) {
-  const value = h('input', {
+  // A textarea, so that a token wider than the dialog wraps instead of scrolling out of view.
+  const value = h('textarea', {
     class: 'token-value',
-    type: 'text',
+    rows: 1,
     readOnly: true,
     value: token,
     'aria-label': 'Team token',
@@ -93,7 +94,24 @@ export async function showToken({ teamName, token, rotated = false }) {
     ),
   );
   value.addEventListener('focus', () => value.select());
-  await showDialog(dialog);
+  const closed = showDialog(dialog);
+  fitHeight(value);
+  // Narrower means more lines: refit when the width changes (a frame later, outside the observer).
+  let width = value.clientWidth;
+  const observer = new ResizeObserver(() => {
+    if (value.clientWidth === width) return;
+    width = value.clientWidth;
+    requestAnimationFrame(() => fitHeight(value));
+  });
+  observer.observe(value);
+  await closed;
+  observer.disconnect();
+}
+
+/** Makes a textarea exactly as tall as its text, so that every line of it is in view. */
+function fitHeight(textarea) {
+  textarea.style.height = 'auto';
+  textarea.style.height = `${textarea.scrollHeight + textarea.offsetHeight - textarea.clientHeight}px`;
 }
 
 async function copyToken(input, status) {

@@ -156,6 +156,54 @@ public sealed partial class ApiDocsTests(AdminServer server) : IClassFixture<Adm
         Assert.Contains("configObject.validatorUrl = null", script);
     }
 
+    [Theory]
+    [InlineData("/docs/swagger-initializer.js")]
+    [InlineData("/docs/swagger-ui.js")]
+    [InlineData("/docs/absolute-path.js")]
+    [InlineData("/docs/oauth2-redirect.html")]
+    public async Task Docs_LeftoverFilesOfThePackage_AreNotServed(string path)
+    {
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain("petstore", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Document_EveryAdminOperation_HasAUniqueOperationId()
+    {
+        var ids = new List<string>();
+        foreach (var path in (await DocumentAsync()).GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                Assert.True(operation.Value.TryGetProperty("operationId", out var id), $"{operation.Name} {path.Name}");
+                ids.Add(id.GetString()!);
+            }
+        }
+
+        Assert.Contains("getAdminTeamsIdResets", ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("/admin/api/logs", "limit")]
+    [InlineData("/admin/api/logs", "offset")]
+    [InlineData("/admin/api/logs", "status")]
+    [InlineData("/admin/api/logs", "team_id")]
+    [InlineData("/admin/api/logs.csv", "team_id")]
+    [InlineData("/admin/api/usage", "team_id")]
+    public async Task Document_NumericQueryParameters_AreIntegers(string path, string name)
+    {
+        var parameters = (await DocumentAsync()).GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("parameters");
+
+        var parameter = parameters.EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
+
+        Assert.Equal("integer", parameter.GetProperty("schema").GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task Docs_RootRedirectsToTheViewer()
     {

@@ -86,6 +86,9 @@ public sealed class LogEndpointsTests(LogEndpointsTests.Fixture fixture) : IClas
         var byModel = await GetAsync("?model=GPT-5-nano&status=200");
         Assert.Equal(3, byModel.GetProperty("total").GetInt64());
 
+        var byModelInOtherCase = await GetAsync("?model=gpt-5-NANO&status=200");
+        Assert.Equal(3, byModelInOtherCase.GetProperty("total").GetInt64());
+
         var byTime = await GetAsync($"?from={Start.AddMinutes(10):O}&to={Start.AddMinutes(20):O}".Replace("+", "%2B"));
         var times = byTime.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("started_at").GetDateTimeOffset()).ToList();
         Assert.Equal(10, times.Count);
@@ -102,6 +105,13 @@ public sealed class LogEndpointsTests(LogEndpointsTests.Fixture fixture) : IClas
     [InlineData("?limit=0", "limit")]
     [InlineData("?limit=501", "limit")]
     [InlineData("?offset=-1", "offset")]
+    [InlineData("?offset=99999999999", "offset")]
+    [InlineData("?limit=-5", "limit")]
+    [InlineData("?limit=99999999999", "limit")]
+    [InlineData("?team_id=99999999999999999999", "team_id")]
+    [InlineData("?status=99999999999", "status")]
+    [InlineData("?to=9999-12-31T23:59:59Z", "to")]
+    [InlineData("?from=0001-01-01T00:00:00Z", "from")]
     public async Task Logs_InvalidFilter_Returns400NamingIt(string query, string param)
     {
         using var client = Server.BearerClient();

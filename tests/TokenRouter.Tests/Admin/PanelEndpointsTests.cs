@@ -40,6 +40,24 @@ public sealed class PanelEndpointsTests(PanelEndpointsTests.PanelServer server) 
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
+    [Theory]
+    [InlineData("/Admin", "/admin")]
+    [InlineData("/ADMIN/", "/admin/")]
+    [InlineData("/Admin/Teams?x=1", "/admin/teams?x=1")]
+    [InlineData("/admin/Usage", "/admin/usage")]
+    public async Task Get_PanelAddressInOtherLetterCase_RedirectsToTheLowerCaseOne(string path, string expected)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = server.Client.BaseAddress,
+        };
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.MovedPermanently, response.StatusCode);
+        Assert.Equal(expected, response.Headers.Location?.OriginalString);
+    }
+
     [Fact]
     public async Task Get_EveryFileInWwwroot_IsServedWithItsExactBytesAndType()
     {
@@ -154,7 +172,6 @@ public sealed class PanelEndpointsTests(PanelEndpointsTests.PanelServer server) 
     [InlineData("/admin/assets")]
     [InlineData("/admin/index.html")]
     [InlineData("/admin/api")]
-    [InlineData("/admin/Teams")]
     [InlineData("/admin/..%2F..%2Fetc%2Fpasswd")]
     [InlineData("/admin/assets/../../TokenRouter.csproj")]
     [InlineData("/admin/assets\\app.js")]

@@ -68,6 +68,11 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
     [InlineData("""{"name":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","quota":10}""", "name")]
     [InlineData("""{"name":"bad\nname","quota":10}""", "name")]
     [InlineData("""{"name":42,"quota":10}""", "name")]
+    [InlineData("""{"name":"\u200b","quota":10}""", "name")]
+    [InlineData("""{"name":" \u200b\u2060 ","quota":10}""", "name")]
+    [InlineData("""{"name":"x\u202egnp.exe","quota":10}""", "name")]
+    [InlineData("""{"name":"team\u200d","quota":10}""", "name")]
+    [InlineData("""{"name":"a\ufeffb","quota":10}""", "name")]
     [InlineData("""{"name":"ok"}""", "quota")]
     [InlineData("""{"name":"ok","quota":-1}""", "quota")]
     [InlineData("""{"name":"ok","quota":1.5}""", "quota")]
@@ -92,6 +97,55 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
         Assert.Equal(param, error.GetProperty("param").GetString());
         Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
+    }
+
+    [Theory]
+    [InlineData(40, "\U0001F600")]
+    [InlineData(64, "\U0001F468\u200D\U0001F469\u200D\U0001F467")]
+    [InlineData(64, "\U0001F1E9\U0001F1EA")]
+    [InlineData(64, "e\u0301")]
+    public async Task Create_NameOfEmojiOrCombiningMarks_CountsWhatPeopleSee(int count, string character)
+    {
+        var name = string.Concat(Enumerable.Repeat(character, count - 1)) + Guid.NewGuid().ToString("N")[..1];
+
+        var team = await server.CreateTeamAsync(new { name, quota = 1 });
+
+        Assert.Equal(name, team.GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"quota":9223372036854775807}""")]
+    [InlineData("""{"quota":1,"tpm":9223372036854775807,"rpm":2147483647}""")]
+    [InlineData("""{"quota":1,"expires_at":"9999-12-31T23:59:59Z"}""")]
+    [InlineData("""{"quota":1,"expires_at":"0001-01-01T00:00:00Z"}""")]
+    [InlineData("""{"quota":1,"expires_at":"0001-01-01T00:00:00+14:00"}""")]
+    public async Task Create_ExtremeValues_AreAnsweredAndListedWithout500(string fields)
+    {
+        using var client = server.BearerClient();
+        var body = fields.Replace("{", $$"""{"name":"edge-{{Guid.NewGuid():N}}",""", StringComparison.Ordinal);
+
+        var created = await client.PostAsync("/admin/api/teams", new StringContent(body, Encoding.UTF8, "application/json"));
+        var list = await client.GetAsync("/admin/api/teams");
+
+        Assert.True((int)created.StatusCode < 500, await created.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        if (created.StatusCode == HttpStatusCode.Created)
+        {
+            var id = (await ReadJsonAsync(created)).GetProperty("id").GetInt64();
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/admin/api/teams/{id}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/admin/api/usage?team_id={id}")).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Create_NameOfBidiOverride_SaysWhatIsWrong()
+    {
+        using var client = server.BearerClient();
+
+        var response = await client.PostAsJsonAsync("/admin/api/teams", new { name = "x\u202egnp.exe", quota = 1 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("U+202E", (await ReadJsonAsync(response)).GetProperty("error").GetProperty("message").GetString());
     }
 
     [Theory]
@@ -272,6 +326,26 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
     }
 
     [Theory]
+    [InlineData("PUT", "/admin/api/teams", "GET, POST")]
+    [InlineData("DELETE", "/admin/api/teams", "GET, POST")]
+    [InlineData("PUT", "/admin/api/teams/1", "GET, PATCH, DELETE")]
+    [InlineData("GET", "/admin/api/teams/1/reset", "POST")]
+    [InlineData("POST", "/admin/api/usage", "GET")]
+    public async Task WrongMethodOnKnownPath_Returns405WithAllowAndJson(string method, string path, string allow)
+    {
+        using var client = server.BearerClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(allow.Split(", ").Order(), response.Content.Headers.Allow.Order());
+        var error = (await ReadJsonAsync(response)).GetProperty("error");
+        Assert.Equal("method_not_allowed", error.GetProperty("code").GetString());
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+    }
+
+    [Theory]
     [InlineData("GET", "/admin/api/teams/999999")]
     [InlineData("PATCH", "/admin/api/teams/999999")]
     [InlineData("DELETE", "/admin/api/teams/999999")]
@@ -280,6 +354,7 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
     [InlineData("GET", "/admin/api/teams/999999/resets")]
     [InlineData("GET", "/admin/api/teams/not-a-number")]
     [InlineData("GET", "/admin/api/no-such-thing")]
+    [InlineData("PUT", "/admin/api/teams/not-a-number")]
     public async Task UnknownTeamOrPath_Returns404Json(string method, string path)
     {
         using var client = server.BearerClient();

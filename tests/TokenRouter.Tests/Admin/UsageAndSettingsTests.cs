@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using TokenRouter.Storage;
 
 namespace TokenRouter.Tests.Admin;
 
@@ -38,12 +39,72 @@ public sealed class UsageAndSettingsTests(AdminServer server) : IClassFixture<Ad
         Assert.Equal(50, byModel["GPT-5-nano"]);
     }
 
+    [Fact]
+    public async Task Usage_ByModel_CountsOnlyRequestsSentToTheProvider()
+    {
+        var team = (await server.CreateTeamAsync(new { name = "models-" + Guid.NewGuid().ToString("N")[..8], quota = 100_000 }))
+            .GetProperty("id").GetInt64();
+        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await server.ChargeAsync(team, 100, "GPT-5-mini", now);
+        await server.ChargeAsync(team, 0, "", now, requestId: "models-" + Guid.NewGuid().ToString("N"));
+        await server.Books.ChargeAsync(Refused(team, "+1+1", 404, "model_not_found", now), () => { });
+        await server.Books.ChargeAsync(Refused(team, "GPT-5-nano", 429, "insufficient_quota", now), () => { });
+        await server.Books.ChargeAsync(Refused(team, "GPT-5-nano", 502, "upstream_error", now), () => { });
+        using var client = server.BearerClient();
+
+        var usage = await client.GetFromJsonAsync<JsonElement>($"/admin/api/usage?team_id={team}");
+
+        var byModel = usage.GetProperty("by_model").EnumerateArray().ToDictionary(
+            m => m.GetProperty("model").GetString()!, m => m.GetProperty("requests").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["GPT-5-mini"] = 1, ["GPT-5-nano"] = 1 }, byModel);
+        Assert.Equal(5, usage.GetProperty("by_team")[0].GetProperty("requests").GetInt64());
+    }
+
+    [Fact]
+    public async Task Usage_ByTeam_MarksADeletedTeam()
+    {
+        var name = "gone-" + Guid.NewGuid().ToString("N")[..8];
+        var team = (await server.CreateTeamAsync(new { name, quota = 100_000 })).GetProperty("id").GetInt64();
+        await server.ChargeAsync(team, 10, "GPT-5-mini", DateTimeOffset.UtcNow.AddMinutes(-5));
+        using var client = server.BearerClient();
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/admin/api/teams/{team}")).StatusCode);
+
+        var usage = await client.GetFromJsonAsync<JsonElement>("/admin/api/usage");
+
+        var row = usage.GetProperty("by_team").EnumerateArray().Single(t => t.GetProperty("team_id").GetInt64() == team);
+        Assert.Equal(name, row.GetProperty("team_name").GetString());
+        Assert.True(row.GetProperty("team_deleted").GetBoolean());
+        Assert.All(usage.GetProperty("by_team").EnumerateArray().Where(t => t.GetProperty("team_id").GetInt64() != team),
+            t => Assert.False(t.GetProperty("team_deleted").GetBoolean()));
+    }
+
+    private static UsageRecord Refused(long team, string model, int status, string errorType, DateTimeOffset at) => new()
+    {
+        RequestId = Guid.NewGuid().ToString("N"),
+        StartedAt = at,
+        TeamId = team,
+        Model = model,
+        Endpoint = "/v1/chat/completions",
+        Stream = false,
+        Status = status,
+        DurationMs = 1,
+        ErrorType = errorType,
+    };
+
     [Theory]
     [InlineData("?bucket=week", "bucket")]
     [InlineData("?team_id=x", "team_id")]
     [InlineData("?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", "from")]
     [InlineData("?bucket=hour&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from")]
     [InlineData("?to=soon", "to")]
+    [InlineData("?from=2020-01-01", "from")]
+    [InlineData("?from=2026-10-01&bucket=hour", "from")]
+    [InlineData("?to=9999-12-31T23:59:59Z", "to")]
+    [InlineData("?to=2999-12-31T00:00:00Z&bucket=hour&from=2026-01-01", "from")]
+    [InlineData("?from=0001-01-01T00:00:00Z&to=0001-01-02T00:00:00Z", "from")]
+    [InlineData("?from=2999-01-01T00:00:00Z", "from")]
+    [InlineData("?team_id=99999999999999999999", "team_id")]
+    [InlineData("?team_id=-1", "team_id")]
     public async Task Usage_InvalidQuery_Returns400NamingTheParameter(string query, string param)
     {
         using var client = server.BearerClient();
@@ -53,6 +114,31 @@ public sealed class UsageAndSettingsTests(AdminServer server) : IClassFixture<Ad
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(param, JsonDocument.Parse(await response.Content.ReadAsStringAsync())
             .RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task Usage_TooManyBuckets_NamesTheLimit()
+    {
+        using var client = server.BearerClient();
+
+        var response = await client.GetAsync("/admin/api/usage?from=2026-10-01&bucket=hour");
+
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains("more than 1000 hours", error.GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("?to=2999-12-31T00:00:00Z")]
+    [InlineData("?to=1970-01-02T00:00:00Z&bucket=hour")]
+    [InlineData("?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z")]
+    public async Task Usage_FarButBoundedRange_Returns200(string query)
+    {
+        using var client = server.BearerClient();
+
+        var response = await client.GetAsync("/admin/api/usage" + query);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]

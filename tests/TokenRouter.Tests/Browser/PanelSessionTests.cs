@@ -58,6 +58,20 @@ public sealed class PanelSessionTests(BrowserFixture browser) : IClassFixture<Br
     }
 
     [BrowserFact]
+    public async Task Login_AtACapitalisedAddress_ShowsTheTeamsPage()
+    {
+        await using var env = await RouterFixture.StartAsync();
+        await using var panel = await browser.OpenAsync(env.Router);
+        await panel.GotoAsync("/Admin", "login");
+
+        await panel.Field("Password").FillAsync(RouterServer.AdminPassword);
+        await panel.Button("Log in").ClickAsync();
+
+        await panel.WaitForPageAsync("teams");
+        Assert.Equal("/admin", new Uri(panel.Page.Url).AbsolutePath);
+    }
+
+    [BrowserFact]
     public async Task Logout_EndsTheSessionForThePanelAndTheApi()
     {
         await using var env = await RouterFixture.StartAsync();

@@ -149,6 +149,49 @@ public sealed class PanelTeamsTests(BrowserFixture browser) : IClassFixture<Brow
         panel.AssertNothingUnexpected();
     }
 
+    [BrowserFact]
+    public async Task TokenDialog_DesktopAndPhone_ShowsTheWholeToken()
+    {
+        await using var env = await RouterFixture.StartAsync();
+        foreach (var viewport in new[] { PanelViewport.Desktop, PanelViewport.Phone })
+        {
+            await using var panel = await browser.OpenAsync(env.Router, viewport);
+            await panel.LoginAsync(RouterServer.AdminPassword);
+            await panel.Button("New team").ClickAsync();
+            await panel.DialogField("Name").FillAsync("wide-" + viewport.Name);
+            await panel.DialogField("Token quota").FillAsync("1000");
+            await panel.DialogButton("Create team").ClickAsync();
+
+            var field = panel.DialogField("Team token");
+            await Expect(field).ToBeVisibleAsync();
+            var hidden = await field.EvaluateAsync<int>(
+                "f => Math.max(f.scrollWidth - f.clientWidth, f.scrollHeight - f.clientHeight, f.scrollLeft, f.scrollTop)");
+            Assert.True(hidden <= 0, $"{viewport.Name}: {hidden} px of the token are out of view");
+            Assert.Matches("^sk-tr-[A-Za-z0-9]{40}$", await field.InputValueAsync());
+            await panel.ScreenshotAsync("team-token-whole");
+        }
+    }
+
+    [BrowserFact]
+    public async Task NameField_CountsCharactersAsTheServerDoes()
+    {
+        await using var env = await RouterFixture.StartAsync();
+        await using var panel = await browser.OpenAsync(env.Router);
+        await panel.LoginAsync(RouterServer.AdminPassword);
+        await panel.Button("New team").ClickAsync();
+        var name = panel.DialogField("Name");
+
+        await name.FillAsync(new string('a', 70));
+        Assert.Equal(new string('a', 64), await name.InputValueAsync());
+
+        var emoji = string.Concat(Enumerable.Repeat("\U0001F600", 40));
+        await name.FillAsync(emoji);
+        await panel.DialogField("Token quota").FillAsync("1000");
+        await panel.DialogButton("Create team").ClickAsync();
+        await ReadTokenDialogAsync(panel);
+        await Expect(panel.TeamRow(emoji)).ToHaveCountAsync(1);
+    }
+
     /// <summary>Creates a team through the New team form; returns the token its dialog showed.</summary>
     private static async Task<string> CreateInFormAsync(PanelPage panel, string name, long quota, bool copy)
     {

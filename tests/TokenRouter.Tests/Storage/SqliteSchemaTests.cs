@@ -23,6 +23,29 @@ public sealed class SqliteSchemaTests : IDisposable
     }
 
     [Fact]
+    public async Task ModelFilter_IgnoringLetterCase_StillUsesTheModelIndex()
+    {
+        var path = _dir.File("books.db");
+        await using (await BooksTestKit.OpenAsync(path))
+        {
+        }
+
+        using var connection = BooksTestKit.Connect(path);
+        using var plan = connection.CreateCommand();
+        plan.CommandText = "EXPLAIN QUERY PLAN SELECT count(*) FROM request_log l WHERE l.model = 'gpt' COLLATE NOCASE";
+        using var reader = plan.ExecuteReader();
+        var steps = new List<string>();
+        while (reader.Read())
+        {
+            steps.Add(reader.GetString(3));
+        }
+
+        // A search, not a scan of the whole index.
+        Assert.Contains(steps, step => step.StartsWith("SEARCH", StringComparison.Ordinal)
+            && step.Contains("request_log_model_time", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Migrate_RunTwiceAndReopened_AppliesEachMigrationOnceAndKeepsTheData()
     {
         var path = _dir.File("books.db");

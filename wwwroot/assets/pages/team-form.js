@@ -7,6 +7,11 @@ import { showDialog } from '../dialogs.js';
 import { field, h } from '../dom.js';
 import { fromLocalInput, toLocalInput } from '../format.js';
 
+// The server's limit (TeamNames.MaxLength), in characters as people count them: an emoji is
+// one. The maxlength attribute counts UTF-16 units instead, so the input enforces it here.
+const NAME_MAX_CHARACTERS = 64;
+const characters = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 const PERIODS = [
   ['none', 'Never (manual reset only)'],
   ['daily', 'Daily'],
@@ -22,7 +27,6 @@ export async function openTeamForm({ team = null, allowedModels = [] }) {
       name: 'name',
       type: 'text',
       value: team?.name ?? '',
-      maxlength: 200,
       autocomplete: 'off',
     }),
     quota: h('input', {
@@ -63,6 +67,7 @@ export async function openTeamForm({ team = null, allowedModels = [] }) {
     }),
     enabled: h('input', { name: 'enabled', type: 'checkbox', checked: team?.enabled ?? true }),
   };
+  inputs.name.addEventListener('input', () => keepCharacters(inputs.name, NAME_MAX_CHARACTERS));
   const models = modelPicker(allowedModels, team?.models ?? []);
   const message = h('p', { class: 'error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, editing ? 'Save changes' : 'Create team');
@@ -132,6 +137,17 @@ export async function openTeamForm({ team = null, allowedModels = [] }) {
 
   await showDialog(dialog);
   return result;
+}
+
+/** Cuts what was typed or pasted to the first `max` characters, as maxlength would. */
+function keepCharacters(input, max) {
+  const parts = [...characters.segment(input.value)];
+  if (parts.length > max) {
+    input.value = parts
+      .slice(0, max)
+      .map((part) => part.segment)
+      .join('');
+  }
 }
 
 function modelPicker(allowedModels, chosen) {

@@ -54,7 +54,13 @@ export async function renderUsage(main, { signal }) {
     ),
     totals,
     h('section', { class: 'panel' }, chartTitle, chartBox, chartNote),
-    h('section', { class: 'panel' }, h('h2', {}, 'By model'), models),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'By model'),
+      h('p', { class: 'muted' }, 'Requests sent to the provider; refused requests are not counted here.'),
+      models,
+    ),
     byTeamSection,
   );
 
@@ -112,7 +118,7 @@ export async function renderUsage(main, { signal }) {
       'Team',
       (usage.by_team ?? []).map((row) => ({
         ...row,
-        label: row.team_name ?? `#${row.team_id} (deleted)`,
+        label: row.team_deleted ? `${row.team_name ?? `#${row.team_id}`} (deleted)` : row.team_name,
       })),
     );
   };
