@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace TokenRouter.Tests.Admin;
@@ -45,6 +46,26 @@ public sealed class CompressionTests(AdminServer server) : IClassFixture<AdminSe
         var text = await DecodeAsync(response);
         Assert.True(path.EndsWith(".csv", StringComparison.Ordinal) ? text.Contains("request_id", StringComparison.Ordinal)
             : JsonDocument.Parse(text).RootElement.ValueKind == JsonValueKind.Object, text);
+    }
+
+    [Fact]
+    public async Task AnswersCarryingASecret_StayUncompressed()
+    {
+        using var client = server.BearerClient();
+        var create = new HttpRequestMessage(HttpMethod.Post, "/admin/api/teams")
+        {
+            Content = JsonContent.Create(new { name = "secret-" + Guid.NewGuid().ToString("N")[..8], quota = 1 }),
+        };
+        create.Headers.AcceptEncoding.ParseAdd("gzip, br");
+
+        var created = await client.SendAsync(create);
+        var session = await client.SendAsync(Get("/admin/api/session", "gzip, br"));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Empty(created.Content.Headers.ContentEncoding);
+        Assert.Contains("\"token\"", await created.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, session.StatusCode);
+        Assert.Empty(session.Content.Headers.ContentEncoding);
     }
 
     [Fact]
