@@ -41,7 +41,7 @@ internal static class AdminErrors
 
     public static JsonHttpResult<AdminError> LockedOut(TimeSpan retryAfter) =>
         Write(StatusCodes.Status429TooManyRequests, "rate_limit_error", null,
-            $"Too many wrong admin passwords from your address. Try again in {Math.Ceiling(retryAfter.TotalMinutes)} minutes.",
+            $"Too many wrong admin passwords from your address. Try again in {Describe(retryAfter)}.",
             "too_many_attempts");
 
     public static JsonHttpResult<AdminError> TooLarge() =>
@@ -50,6 +50,19 @@ internal static class AdminErrors
 
     /// <summary>Writes an error outside an endpoint (authentication events, middleware).</summary>
     public static Task WriteAsync(HttpContext context, JsonHttpResult<AdminError> error) => error.ExecuteAsync(context);
+
+    /// <summary>A wait as a person would say it: "40 seconds", "1 minute", "3 minutes" (rounded up).</summary>
+    internal static string Describe(TimeSpan wait)
+    {
+        if (wait < TimeSpan.FromMinutes(1))
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            return seconds == 1 ? "1 second" : $"{seconds} seconds";
+        }
+
+        var minutes = (int)Math.Ceiling(wait.TotalMinutes);
+        return minutes == 1 ? "1 minute" : $"{minutes} minutes";
+    }
 
     private static JsonHttpResult<AdminError> Write(int status, string type, string? param, string message, string code) =>
         TypedResults.Json(new AdminError(new AdminErrorDetail(message, type, param, code)),
