@@ -39,6 +39,14 @@ internal static class AdminErrors
         Write(StatusCodes.Status403Forbidden, "permission_error", null,
             "Missing or invalid X-CSRF-TOKEN header: reload the admin panel and try again.", "csrf_failed");
 
+    public static JsonHttpResult<AdminError> CrossSiteRefused() =>
+        Write(StatusCodes.Status403Forbidden, "permission_error", null,
+            "Admin calls are accepted only from the admin panel's own origin.", "cross_site_request");
+
+    public static JsonHttpResult<AdminError> NotJson() =>
+        Write(StatusCodes.Status415UnsupportedMediaType, "invalid_request_error", null,
+            "Send the request body as JSON, with 'Content-Type: application/json'.", "unsupported_media_type");
+
     public static JsonHttpResult<AdminError> LockedOut(TimeSpan retryAfter) =>
         Write(StatusCodes.Status429TooManyRequests, "rate_limit_error", null,
             $"Too many wrong admin passwords from your address. Try again in {Describe(retryAfter)}.",

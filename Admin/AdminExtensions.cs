@@ -40,6 +40,7 @@ internal static class AdminExtensions
     public static WebApplication MapAdmin(this WebApplication app)
     {
         app.UseSecurityHeaders();
+        app.UseForgedRequestGuard();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
