@@ -56,6 +56,11 @@ internal static class AdminAuthentication
                     AdminErrors.WriteAsync(context.HttpContext, AdminErrors.CsrfRefused());
             });
 
+        // Sessions live on the server, so that signing out ends them (see AdminSessionStore).
+        services.AddSingleton<AdminSessionStore>();
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
+            .Configure<AdminSessionStore>((options, store) => options.SessionStore = store);
+
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(Scheme)
             .RequireAuthenticatedUser());

@@ -87,6 +87,18 @@ internal static class SqliteSchema
                 PRIMARY KEY (team_id, reset_epoch)
             ) WITHOUT ROWID;
             """),
+        new(2, "admin sessions", """
+            -- The signed-in panel sessions, so that signing out ends one for good: a copied cookie
+            -- names a row that is gone. Keyed by the SHA-256 of the key in the cookie; the ticket
+            -- is sealed with the app's data protection keys.
+            CREATE TABLE admin_sessions (
+                id         TEXT    NOT NULL PRIMARY KEY,
+                ticket     BLOB    NOT NULL,
+                expires_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+
+            CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+            """),
     ];
 
     /// <summary>
