@@ -4,7 +4,10 @@ using TokenRouter.Config;
 
 namespace TokenRouter.Admin;
 
-/// <summary>What the settings page shows. Never the provider key or the admin password.</summary>
+/// <summary>
+/// What the settings page shows. Never the provider key, the admin password, or credentials written
+/// into PROVIDER_BASE_URL (shown as ***).
+/// </summary>
 internal sealed record SettingsView(
     Uri ProviderBaseUrl,
     IReadOnlyList<string> AllowedModels,
@@ -30,7 +33,7 @@ internal static class SettingsEndpoints
     {
         var path = Path.GetFullPath(settings.DatabasePath);
         return TypedResults.Ok(new SettingsView(
-            settings.ProviderBaseUrl,
+            UrlCredentials.Hide(settings.ProviderBaseUrl),
             settings.AllowedModels,
             path,
             FileSize(path) + FileSize(path + "-wal"),

@@ -81,7 +81,7 @@ internal sealed class SettingReader(SettingsSource source)
         var url = ParseHttpUrl(value.Text, asBase);
         if (url is null)
         {
-            Fail(value, asBase ? BaseUrlExpectation : "an absolute http or https URL");
+            Fail(value with { Text = UrlCredentials.Hide(value.Text) }, asBase ? BaseUrlExpectation : "an absolute http or https URL");
             return fallback;
         }
 

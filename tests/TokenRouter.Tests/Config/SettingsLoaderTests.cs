@@ -183,6 +183,16 @@ public sealed class SettingsLoaderTests : IDisposable
         Assert.Equal($"{key} in {_folder.File(".env")} must be {expectation}; got '{value}'.", Assert.Single(error.Problems));
     }
 
+    [Fact]
+    public void Load_BadProviderUrlWithCredentials_ErrorMasksThem()
+    {
+        var source = Source("PROVIDER_API_KEY=k\nPROVIDER_BASE_URL=https://user:hunter2@host/v1?key=1\n");
+
+        var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(source));
+
+        Assert.EndsWith("got 'https://***@host/v1?key=1'.", Assert.Single(error.Problems));
+    }
+
     /// <summary>Lists and paths say which entry or folder is wrong instead of echoing the whole value.</summary>
     public static TheoryData<string, string, string> BadEntries() => new()
     {
