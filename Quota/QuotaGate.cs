@@ -22,12 +22,12 @@ internal sealed class QuotaGate(IBooks books, TeamDirectory teams, RouterSetting
             var rate = limits.TryAcquire(promptTokens, maxOutputTokens, settings.DefaultCompletionAllowance);
             if (!rate.Admitted)
             {
-                return new GateDecision(null, null, rate);
+                return new GateDecision(null, null, rate, limits);
             }
         }
 
         var quota = account.TryReserve(promptTokens, maxOutputTokens, settings.DefaultCompletionAllowance);
-        return new GateDecision(quota.Reservation, quota.Refusal, null);
+        return new GateDecision(quota.Reservation, quota.Refusal, null, limits);
     }
 
     /// <summary>
@@ -61,5 +61,6 @@ internal sealed class QuotaGate(IBooks books, TeamDirectory teams, RouterSetting
         account.NextResetAt(settings.QuotaTimeZone) is { } next && clock.GetUtcNow() >= next;
 }
 
-/// <summary>Admitted with a reservation, or refused for quota or for rate.</summary>
-internal sealed record GateDecision(Reservation? Reservation, QuotaRefusal? QuotaRefusal, RateDecision? RateRefusal);
+/// <summary>Admitted with a reservation, or refused for quota or for rate; with the team's rate limits, if any.</summary>
+internal sealed record GateDecision(
+    Reservation? Reservation, QuotaRefusal? QuotaRefusal, RateDecision? RateRefusal, TeamRateLimits? Limits);

@@ -75,6 +75,9 @@ public sealed class RateLimitRefusalTests : IAsyncLifetime
         using var onTime = await Send();
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (one.StatusCode, two.StatusCode));
+        Assert.Equal(("2", "1"), (one.Headers.GetValues("x-ratelimit-limit-requests").Single(),
+            one.Headers.GetValues("x-ratelimit-remaining-requests").Single()));
+        Assert.Equal("0", two.Headers.GetValues("x-ratelimit-remaining-requests").Single());
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(39), refused.Headers.RetryAfter?.Delta);
         Assert.Equal("39s", refused.Headers.GetValues("x-ratelimit-reset-requests").Single());
