@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TokenRouter.Quota;
 
 /// <summary>
@@ -9,6 +11,8 @@ internal sealed class TeamRateLimits
 {
     /// <summary>The highest RPM or TPM a team may be given.</summary>
     public const long MaxLimit = 2_000_000_000;
+
+    public static readonly string MaxLimitText = MaxLimit.ToString("N0", CultureInfo.InvariantCulture);
 
     private readonly Lock _gate = new();
     private readonly SlidingWindow? _requests;

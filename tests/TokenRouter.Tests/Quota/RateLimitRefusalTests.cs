@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
+using TokenRouter.Storage;
 using TokenRouter.Tests.Infrastructure;
 using static TokenRouter.Tests.Proxy.ProxyTestKit;
 
@@ -144,5 +145,23 @@ public sealed class RateLimitRefusalTests : IAsyncLifetime
         // The refusals spent nothing: a request that fits still goes through.
         using var fits = await PostAsync(client, "v1/chat/completions", ChatBody("hi", extra: ",\"max_tokens\":10"));
         Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenLimitAboveIntRange_FromAnOlderVersion_RefusesAHugeRequestWith429_Not500()
+    {
+        // The admin API now refuses such a limit, but a database may still hold one.
+        var team = await _env.Router.CreateTeamAsync(UniqueName("rate"), 1_000_000);
+        var stored = await _env.Router.Books.UpdateTeamAsync(
+            team.Id, new TeamChanges { TokensPerMinute = 5_000_000_000 }, CancellationToken.None);
+        _env.Router.Teams.ApplyPolicy(stored!);
+        using var client = _env.Router.CreateClient(team.Token);
+
+        using var huge = await PostAsync(client, "v1/chat/completions", ChatBody("hi", extra: ",\"max_tokens\":100000000,\"n\":30"));
+        using var small = await PostAsync(client, "v1/chat/completions", ChatBody("hi", extra: ",\"max_tokens\":10"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, huge.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.Equal("5000000000", small.Headers.GetValues("x-ratelimit-limit-tokens").Single());
     }
 }
