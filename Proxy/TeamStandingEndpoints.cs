@@ -23,9 +23,10 @@ internal static class TeamStandingEndpoints
     }
 
     private static async Task UsageAsync(
-        HttpContext context, TeamAuthenticator authenticator, ModelCatalog models, RouterSettings settings, UsageCharger books)
+        HttpContext context, TeamAuthenticator authenticator, QuotaGate gate, ModelCatalog models, RouterSettings settings,
+        UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator, books, "usage") is not { } account)
+        if (await AuthenticateAsync(context, authenticator, gate, books, "usage") is not { } account)
         {
             return;
         }
@@ -41,9 +42,9 @@ internal static class TeamStandingEndpoints
     }
 
     private static async Task SubscriptionAsync(
-        HttpContext context, TeamAuthenticator authenticator, RouterSettings settings, UsageCharger books)
+        HttpContext context, TeamAuthenticator authenticator, QuotaGate gate, RouterSettings settings, UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator, books, "dashboard/billing/subscription") is not { } account)
+        if (await AuthenticateAsync(context, authenticator, gate, books, "dashboard/billing/subscription") is not { } account)
         {
             return;
         }
@@ -55,9 +56,10 @@ internal static class TeamStandingEndpoints
         await context.Response.WriteAsJsonAsync(subscription, ProxyJsonContext.Default.BillingSubscription);
     }
 
-    private static async Task BillingUsageAsync(HttpContext context, TeamAuthenticator authenticator, UsageCharger books)
+    private static async Task BillingUsageAsync(
+        HttpContext context, TeamAuthenticator authenticator, QuotaGate gate, UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator, books, "dashboard/billing/usage") is not { } account)
+        if (await AuthenticateAsync(context, authenticator, gate, books, "dashboard/billing/usage") is not { } account)
         {
             return;
         }
@@ -68,7 +70,7 @@ internal static class TeamStandingEndpoints
 
     /// <summary>The caller's team, with the request's row in the books; null after a 401 was sent.</summary>
     private static async Task<TeamAccount?> AuthenticateAsync(
-        HttpContext context, TeamAuthenticator authenticator, UsageCharger books, string path)
+        HttpContext context, TeamAuthenticator authenticator, QuotaGate gate, UsageCharger books, string path)
     {
         var account = authenticator.Authenticate(context.Request, out var error);
         if (account is null)
@@ -77,6 +79,8 @@ internal static class TeamStandingEndpoints
             return null;
         }
 
+        // Like a proxied request, a look at the standing starts the new period if a boundary has passed.
+        await gate.ResetIfDueAsync(account);
         await books.RecordFreeAsync(context, account, path, StatusCodes.Status200OK);
         return account;
     }

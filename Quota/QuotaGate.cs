@@ -47,14 +47,26 @@ internal sealed class QuotaGate(IBooks books, TeamDirectory teams, RouterSetting
         {
             if (IsDue(account))
             {
-                var period = account.Team.Period;
-                await books.ResetUsageAsync(account.Id, ResetReason.PeriodBoundary(period), teams.ApplyReset);
+                // The new period starts at the boundary, not whenever this reset happens to run.
+                var team = account.Team;
+                var (start, _) = QuotaPeriods.Current(team.Period, team.PeriodStartedAt, clock.GetUtcNow(), settings.QuotaTimeZone);
+                await books.ResetUsageAsync(account.Id, ResetReason.PeriodBoundary(team.Period, start), teams.ApplyReset);
             }
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The team as it stands now, with when its period ends: once a boundary has passed, used is 0
+    /// and the period is the new one, even before the reset has been written.
+    /// </summary>
+    public (Team Team, DateTimeOffset? NextResetAt) Current(Team team)
+    {
+        var (start, end) = QuotaPeriods.Current(team.Period, team.PeriodStartedAt, clock.GetUtcNow(), settings.QuotaTimeZone);
+        return (start == team.PeriodStartedAt ? team : team with { Used = 0, PeriodStartedAt = start }, end);
     }
 
     private bool IsDue(TeamAccount account) =>
