@@ -165,7 +165,7 @@ internal static class TeamEndpoints
     {
         // The callback runs on the books' writer in commit order, between the charges committed
         // before the reset and those after it: that is what keeps memory equal to the database.
-        var by = AdminAuthentication.DescribeCaller(context);
+        var by = AdminCallers.Describe(context);
         var team = await books.ResetUsageAsync(id, ResetReason.Manual(by), committed: directory.ApplyReset);
         if (team is null)
         {

@@ -410,6 +410,7 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
         Assert.Equal("manual", only.GetProperty("kind").GetString());
         Assert.Equal(400, only.GetProperty("used_before").GetInt64());
         Assert.StartsWith("api ", only.GetProperty("by").GetString());
+        Assert.DoesNotContain("CLI", only.GetProperty("by").GetString());
         Assert.NotEqual(default, only.GetProperty("at").GetDateTimeOffset());
     }
 
