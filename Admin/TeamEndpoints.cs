@@ -54,18 +54,18 @@ internal static class TeamEndpoints
     }
 
     private static async Task<Ok<TeamList>> ListAsync(
-        IBooks books, TeamDirectory directory, RouterSettings settings, CancellationToken cancellationToken)
+        IBooks books, TeamDirectory directory, QuotaGate gate, CancellationToken cancellationToken)
     {
         var stored = await books.ListTeamsAsync(cancellationToken);
         var views = stored
             .OrderBy(t => t.Id)
-            .Select(t => TeamView.From(t, directory.Find(t.Id), settings.QuotaTimeZone))
+            .Select(t => TeamView.From(t, directory.Find(t.Id), gate))
             .ToList();
         return TypedResults.Ok(new TeamList(views));
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, IBooks books, TeamDirectory directory, RouterSettings settings,
+        HttpRequest request, IBooks books, TeamDirectory directory, QuotaGate gate, RouterSettings settings,
         ILogger<AdminLog> logger, CancellationToken cancellationToken)
     {
         var (body, error) = await AdminBody.ReadObjectAsync(request, cancellationToken);
@@ -95,22 +95,22 @@ internal static class TeamEndpoints
 
         var account = directory.Add(team);
         AdminLog.TeamCreated(logger, team.Name, team.Id, team.Quota);
-        var view = new TeamWithToken(TeamView.From(team, account, settings.QuotaTimeZone), token);
+        var view = new TeamWithToken(TeamView.From(team, account, gate), token);
         return TypedResults.Created($"/admin/api/teams/{team.Id}", view);
     }
 
     private static async Task<Results<Ok<TeamView>, JsonHttpResult<AdminError>>> GetAsync(
-        long id, IBooks books, TeamDirectory directory, RouterSettings settings, CancellationToken cancellationToken)
+        long id, IBooks books, TeamDirectory directory, QuotaGate gate, CancellationToken cancellationToken)
     {
         var team = await books.GetTeamAsync(id, cancellationToken);
         return team is null
             ? AdminErrors.NotFound("team")
-            : TypedResults.Ok(TeamView.From(team, directory.Find(id), settings.QuotaTimeZone));
+            : TypedResults.Ok(TeamView.From(team, directory.Find(id), gate));
     }
 
     private static async Task<IResult> UpdateAsync(
-        long id, HttpRequest request, IBooks books, TeamDirectory directory, QuotaAlerts alerts, RouterSettings settings,
-        ILogger<AdminLog> logger, CancellationToken cancellationToken)
+        long id, HttpRequest request, IBooks books, TeamDirectory directory, QuotaAlerts alerts, QuotaGate gate,
+        RouterSettings settings, ILogger<AdminLog> logger, CancellationToken cancellationToken)
     {
         var (body, error) = await AdminBody.ReadObjectAsync(request, cancellationToken);
         if (error is not null)
@@ -143,7 +143,7 @@ internal static class TeamEndpoints
         directory.ApplyPolicy(team);
         alerts.PolicyChanged(directory.Find(id)?.Team ?? team);
         AdminLog.TeamUpdated(logger, team.Name, team.Id);
-        return TypedResults.Ok(TeamView.From(team, directory.Find(id), settings.QuotaTimeZone));
+        return TypedResults.Ok(TeamView.From(team, directory.Find(id), gate));
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<AdminError>>> DeleteAsync(
@@ -160,12 +160,12 @@ internal static class TeamEndpoints
     }
 
     private static async Task<Results<Ok<TeamView>, JsonHttpResult<AdminError>>> ResetAsync(
-        long id, HttpContext context, IBooks books, TeamDirectory directory, RouterSettings settings,
+        long id, HttpContext context, IBooks books, TeamDirectory directory, QuotaGate gate,
         ILogger<AdminLog> logger)
     {
         // The callback runs on the books' writer in commit order, between the charges committed
         // before the reset and those after it: that is what keeps memory equal to the database.
-        var by = AdminAuthentication.DescribeCaller(context);
+        var by = AdminCallers.Describe(context);
         var team = await books.ResetUsageAsync(id, ResetReason.Manual(by), committed: directory.ApplyReset);
         if (team is null)
         {
@@ -173,11 +173,11 @@ internal static class TeamEndpoints
         }
 
         AdminLog.TeamReset(logger, team.Name, team.Id, by);
-        return TypedResults.Ok(TeamView.From(team, directory.Find(id), settings.QuotaTimeZone));
+        return TypedResults.Ok(TeamView.From(team, directory.Find(id), gate));
     }
 
     private static async Task<Results<Ok<TeamWithToken>, JsonHttpResult<AdminError>>> RotateAsync(
-        long id, IBooks books, TeamDirectory directory, RouterSettings settings,
+        long id, IBooks books, TeamDirectory directory, QuotaGate gate,
         ILogger<AdminLog> logger, CancellationToken cancellationToken)
     {
         var token = TeamTokens.Generate();
@@ -191,7 +191,7 @@ internal static class TeamEndpoints
         // Swaps the hash the proxy looks tokens up by: the old token fails from here on.
         directory.ApplyPolicy(team);
         AdminLog.TokenRotated(logger, team.Name, team.Id);
-        return TypedResults.Ok(new TeamWithToken(TeamView.From(team, directory.Find(id), settings.QuotaTimeZone), token));
+        return TypedResults.Ok(new TeamWithToken(TeamView.From(team, directory.Find(id), gate), token));
     }
 
     private static async Task<Results<Ok<ResetList>, JsonHttpResult<AdminError>>> ListResetsAsync(

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using TokenRouter.Quota;
 using TokenRouter.Storage;
 
 namespace TokenRouter.Admin;
@@ -129,9 +130,10 @@ internal static class TeamRequests
                     return null;
                 }
 
-                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var rpm) || rpm <= 0)
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var rpm) || rpm <= 0 || rpm > TeamRateLimits.MaxLimit)
                 {
-                    return AdminErrors.Invalid(field, "rpm must be a positive whole number of requests per minute, or null.");
+                    return AdminErrors.Invalid(field,
+                        $"rpm must be a whole number of requests per minute from 1 to {TeamRateLimits.MaxLimitText}, or null.");
                 }
 
                 changes = changes with { RequestsPerMinute = rpm, ClearRequestsPerMinute = false };
@@ -144,9 +146,10 @@ internal static class TeamRequests
                     return null;
                 }
 
-                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var tpm) || tpm <= 0)
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var tpm) || tpm is <= 0 or > TeamRateLimits.MaxLimit)
                 {
-                    return AdminErrors.Invalid(field, "tpm must be a positive whole number of tokens per minute, or null.");
+                    return AdminErrors.Invalid(field,
+                        $"tpm must be a whole number of tokens per minute from 1 to {TeamRateLimits.MaxLimitText}, or null.");
                 }
 
                 changes = changes with { TokensPerMinute = tpm, ClearTokensPerMinute = false };

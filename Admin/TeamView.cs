@@ -44,10 +44,17 @@ internal record TeamView
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
-    /// <summary>The stored team with the used count the ledger holds right now.</summary>
-    public static TeamView From(Team stored, TeamAccount? account, TimeZoneInfo quotaZone)
+    /// <summary>
+    /// The stored team with the used count the ledger holds right now, in the period current
+    /// now: a boundary that has passed shows as a reset, even before the reset has been written.
+    /// </summary>
+    public static TeamView From(Team stored, TeamAccount? account, QuotaGate gate)
     {
-        var used = account?.Team.Used ?? stored.Used;
+        var live = account?.Team is { } ledger
+            ? stored with { Used = ledger.Used, PeriodStartedAt = ledger.PeriodStartedAt }
+            : stored;
+        var (current, nextReset) = gate.Current(live);
+        var used = current.Used;
         return new TeamView
         {
             Id = stored.Id,
@@ -62,7 +69,7 @@ internal record TeamView
             Tpm = stored.TokensPerMinute,
             ExpiresAt = stored.ExpiresAt,
             Enabled = stored.Enabled,
-            NextResetAt = QuotaPeriods.NextBoundary(stored.Period, stored.PeriodStartedAt, quotaZone),
+            NextResetAt = nextReset,
             LastRequestAt = stored.LastRequestAt,
             CreatedAt = stored.CreatedAt,
             UpdatedAt = stored.UpdatedAt,

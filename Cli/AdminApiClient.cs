@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using TokenRouter.Admin;
 
 namespace TokenRouter.Cli;
 
@@ -31,6 +32,7 @@ internal sealed class AdminApiClient : IDisposable
             Timeout = RequestTimeout,
         };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminPassword);
+        _http.DefaultRequestHeaders.Add(AdminCallers.ClientHeader, AdminCallers.Cli);
     }
 
     public Uri BaseUrl { get; }

@@ -1,6 +1,7 @@
 using System.CommandLine.Parsing;
 using System.Globalization;
 using TokenRouter.Admin;
+using TokenRouter.Quota;
 
 namespace TokenRouter.Cli;
 
@@ -12,7 +13,7 @@ internal static class CliValues
 {
     public const string None = "none";
 
-    /// <summary>A token count: digits, optionally grouped with ',' or '_' (1,000,000 or 1_000_000).</summary>
+    /// <summary>A token count: digits, optionally grouped in threes with ',' or '_' (1,000,000 or 1_000_000).</summary>
     public static long ParseTokens(ArgumentResult result)
     {
         var text = TextOf(result);
@@ -42,8 +43,8 @@ internal static class CliValues
     public static string[] ParseModels(ArgumentResult result) =>
         TextOf(result).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>A positive per-minute limit, or none to remove it; at most <paramref name="max"/>.</summary>
-    public static Clearable<long>? ParseLimit(ArgumentResult result, string unit, long max)
+    /// <summary>A positive per-minute limit up to the server's maximum, or none to remove it.</summary>
+    public static Clearable<long>? ParseLimit(ArgumentResult result, string unit)
     {
         var text = TextOf(result);
         if (string.Equals(text, None, StringComparison.OrdinalIgnoreCase))
@@ -51,12 +52,13 @@ internal static class CliValues
             return new Clearable<long>(null);
         }
 
-        if (TryParseCount(text, out var limit) && limit is > 0 && limit <= max)
+        if (TryParseCount(text, out var limit) && limit is > 0 and <= TeamRateLimits.MaxLimit)
         {
             return new Clearable<long>(limit);
         }
 
-        result.AddError($"{NameOf(result)} must be a positive whole number of {unit} per minute, or {None}; got '{text}'.");
+        result.AddError($"{NameOf(result)} must be a whole number of {unit} per minute from 1 to " +
+            $"{TeamRateLimits.MaxLimitText}, or {None}; got '{text}'.");
         return null;
     }
 
@@ -79,11 +81,23 @@ internal static class CliValues
         return null;
     }
 
+    /// <summary>
+    /// Plain digits, or digits in groups of three after the first, separated all by ',' or all by
+    /// '_' (1000000, 1,000,000, 1_000_000): a misplaced separator is a typo, not a number.
+    /// </summary>
     private static bool TryParseCount(string text, out long count)
     {
-        var digits = text.Replace("_", "", StringComparison.Ordinal).Replace(",", "", StringComparison.Ordinal);
         count = 0;
-        return digits.Length > 0 && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out count);
+        var separator = text.Contains(',', StringComparison.Ordinal) ? ',' : '_';
+        var groups = text.Split(separator);
+        var wellGrouped = groups[0].Length is >= 1 and <= 3 || groups.Length == 1;
+        for (var i = 1; i < groups.Length && wellGrouped; i++)
+        {
+            wellGrouped = groups[i].Length == 3;
+        }
+
+        return wellGrouped
+            && long.TryParse(string.Concat(groups), NumberStyles.None, CultureInfo.InvariantCulture, out count);
     }
 
     private static string TextOf(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[0].Value : "";

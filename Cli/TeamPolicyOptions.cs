@@ -28,14 +28,14 @@ internal sealed class TeamPolicyOptions
     {
         Description = "Requests per minute, or none for no limit",
         HelpName = "N|none",
-        CustomParser = result => CliValues.ParseLimit(result, "requests", int.MaxValue),
+        CustomParser = result => CliValues.ParseLimit(result, "requests"),
     };
 
     public Option<Clearable<long>?> Tpm { get; } = new("--tpm")
     {
         Description = "Tokens per minute, or none for no limit",
         HelpName = "N|none",
-        CustomParser = result => CliValues.ParseLimit(result, "tokens", long.MaxValue),
+        CustomParser = result => CliValues.ParseLimit(result, "tokens"),
     };
 
     public Option<Clearable<DateTimeOffset>?> ExpiresAt { get; } = new("--expires-at")

@@ -109,6 +109,18 @@ internal sealed class Forwarder(
             }
 
             exchange.Reservation = decision.Reservation;
+            if (decision.Limits is { } limits)
+            {
+                context.Response.OnStarting(() =>
+                {
+                    if (context.Response.StatusCode < StatusCodes.Status300MultipleChoices)
+                    {
+                        RateLimitHeaders.WriteStanding(context.Response, limits);
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
 
             // 6-8. Forward, relay, charge.
             await SendAndRelayAsync(exchange, kind, body, bodyLength);

@@ -23,9 +23,10 @@ internal static class TeamStandingEndpoints
     }
 
     private static async Task UsageAsync(
-        HttpContext context, TeamAuthenticator authenticator, ModelCatalog models, RouterSettings settings, UsageCharger books)
+        HttpContext context, TeamAuthenticator authenticator, QuotaGate gate, ModelCatalog models, RouterSettings settings,
+        UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator, books, "usage") is not { } account)
+        if (await AuthenticateAsync(context, authenticator, gate, books, "usage") is not { } account)
         {
             return;
         }
@@ -41,9 +42,9 @@ internal static class TeamStandingEndpoints
     }
 
     private static async Task SubscriptionAsync(
-        HttpContext context, TeamAuthenticator authenticator, RouterSettings settings, UsageCharger books)
+        HttpContext context, TeamAuthenticator authenticator, QuotaGate gate, RouterSettings settings, UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator, books, "dashboard/billing/subscription") is not { } account)
+        if (await AuthenticateAsync(context, authenticator, gate, books, "dashboard/billing/subscription") is not { } account)
         {
             return;
         }
@@ -55,9 +56,11 @@ internal static class TeamStandingEndpoints
         await context.Response.WriteAsJsonAsync(subscription, ProxyJsonContext.Default.BillingSubscription);
     }
 
-    private static async Task BillingUsageAsync(HttpContext context, TeamAuthenticator authenticator, UsageCharger books)
+    private static async Task BillingUsageAsync(
+        HttpContext context, TeamAuthenticator authenticator, QuotaGate gate, UsageCharger books)
     {
-        if (await AuthenticateAsync(context, authenticator, books, "dashboard/billing/usage") is not { } account)
+        var invalid = BillingDates.Check(context.Request.Query);
+        if (await AuthenticateAsync(context, authenticator, gate, books, "dashboard/billing/usage", invalid) is not { } account)
         {
             return;
         }
@@ -66,9 +69,13 @@ internal static class TeamStandingEndpoints
         await context.Response.WriteAsJsonAsync(usage, ProxyJsonContext.Default.BillingUsage);
     }
 
-    /// <summary>The caller's team, with the request's row in the books; null after a 401 was sent.</summary>
+    /// <summary>
+    /// The caller's team, with the request's row in the books; null after a 401, or after
+    /// <paramref name="invalid"/> was sent to a team that got past authentication.
+    /// </summary>
     private static async Task<TeamAccount?> AuthenticateAsync(
-        HttpContext context, TeamAuthenticator authenticator, UsageCharger books, string path)
+        HttpContext context, TeamAuthenticator authenticator, QuotaGate gate, UsageCharger books, string path,
+        OpenAIError? invalid = null)
     {
         var account = authenticator.Authenticate(context.Request, out var error);
         if (account is null)
@@ -77,7 +84,15 @@ internal static class TeamStandingEndpoints
             return null;
         }
 
-        await books.RecordFreeAsync(context, account, path, StatusCodes.Status200OK);
+        // Like a proxied request, a look at the standing starts the new period if a boundary has passed.
+        await gate.ResetIfDueAsync(account);
+        await books.RecordFreeAsync(context, account, path, invalid?.Status ?? StatusCodes.Status200OK);
+        if (invalid is not null)
+        {
+            await invalid.WriteAsync(context.Response);
+            return null;
+        }
+
         return account;
     }
 }

@@ -72,13 +72,20 @@ internal sealed partial class QuotaAlerts(IBooks books, RouterSettings settings,
                 return;
             }
 
-            var updated = new AlertMark(team.Id, team.ResetEpoch, level);
-            _marks[team.Id] = updated;
-            var alert = level > announced
-                ? new QuotaAlert("quota_threshold", level, team.Id, team.Name, team.Quota, team.Used,
-                    team.Period.ToString().ToLowerInvariant(), team.PeriodStartedAt, clock.GetUtcNow())
-                : null;
-            _queue.Writer.TryWrite(new PendingAlert(updated, alert));
+            _marks[team.Id] = new AlertMark(team.Id, team.ResetEpoch, level);
+            if (level < announced)
+            {
+                _queue.Writer.TryWrite(new PendingAlert(_marks[team.Id], null));
+                return;
+            }
+
+            // One request can cross both thresholds: each is announced, the lower one first.
+            foreach (var crossed in Thresholds.Where(t => t > announced && t <= level))
+            {
+                var alert = new QuotaAlert("quota_threshold", crossed, team.Id, team.Name, team.Quota, team.Used,
+                    team.Period.ToString().ToLowerInvariant(), team.PeriodStartedAt, clock.GetUtcNow());
+                _queue.Writer.TryWrite(new PendingAlert(new AlertMark(team.Id, team.ResetEpoch, crossed), alert));
+            }
         }
     }
 

@@ -22,12 +22,12 @@ internal sealed class QuotaGate(IBooks books, TeamDirectory teams, RouterSetting
             var rate = limits.TryAcquire(promptTokens, maxOutputTokens, settings.DefaultCompletionAllowance);
             if (!rate.Admitted)
             {
-                return new GateDecision(null, null, rate);
+                return new GateDecision(null, null, rate, limits);
             }
         }
 
         var quota = account.TryReserve(promptTokens, maxOutputTokens, settings.DefaultCompletionAllowance);
-        return new GateDecision(quota.Reservation, quota.Refusal, null);
+        return new GateDecision(quota.Reservation, quota.Refusal, null, limits);
     }
 
     /// <summary>
@@ -47,8 +47,10 @@ internal sealed class QuotaGate(IBooks books, TeamDirectory teams, RouterSetting
         {
             if (IsDue(account))
             {
-                var period = account.Team.Period;
-                await books.ResetUsageAsync(account.Id, ResetReason.PeriodBoundary(period), teams.ApplyReset);
+                // The new period starts at the boundary, not whenever this reset happens to run.
+                var team = account.Team;
+                var (start, _) = QuotaPeriods.Current(team.Period, team.PeriodStartedAt, clock.GetUtcNow(), settings.QuotaTimeZone);
+                await books.ResetUsageAsync(account.Id, ResetReason.PeriodBoundary(team.Period, start), teams.ApplyReset);
             }
         }
         finally
@@ -57,9 +59,20 @@ internal sealed class QuotaGate(IBooks books, TeamDirectory teams, RouterSetting
         }
     }
 
+    /// <summary>
+    /// The team as it stands now, with when its period ends: once a boundary has passed, used is 0
+    /// and the period is the new one, even before the reset has been written.
+    /// </summary>
+    public (Team Team, DateTimeOffset? NextResetAt) Current(Team team)
+    {
+        var (start, end) = QuotaPeriods.Current(team.Period, team.PeriodStartedAt, clock.GetUtcNow(), settings.QuotaTimeZone);
+        return (start == team.PeriodStartedAt ? team : team with { Used = 0, PeriodStartedAt = start }, end);
+    }
+
     private bool IsDue(TeamAccount account) =>
         account.NextResetAt(settings.QuotaTimeZone) is { } next && clock.GetUtcNow() >= next;
 }
 
-/// <summary>Admitted with a reservation, or refused for quota or for rate.</summary>
-internal sealed record GateDecision(Reservation? Reservation, QuotaRefusal? QuotaRefusal, RateDecision? RateRefusal);
+/// <summary>Admitted with a reservation, or refused for quota or for rate; with the team's rate limits, if any.</summary>
+internal sealed record GateDecision(
+    Reservation? Reservation, QuotaRefusal? QuotaRefusal, RateDecision? RateRefusal, TeamRateLimits? Limits);

@@ -29,6 +29,24 @@ internal static class QuotaPeriods
         return ToInstant(next, zone);
     }
 
+    /// <summary>
+    /// The period current at <paramref name="now"/> for one that started at <paramref name="from"/>:
+    /// it starts at the last boundary passed (or at <paramref name="from"/> if none has) and ends at the next.
+    /// </summary>
+    public static (DateTimeOffset Start, DateTimeOffset? End) Current(
+        QuotaPeriod period, DateTimeOffset from, DateTimeOffset now, TimeZoneInfo zone)
+    {
+        var start = from;
+        var end = NextBoundary(period, from, zone);
+        while (end is { } boundary && boundary <= now)
+        {
+            start = boundary;
+            end = NextBoundary(period, boundary, zone);
+        }
+
+        return (start, end);
+    }
+
     /// <summary>The instant a wall-clock time names in <paramref name="zone"/>, DST gaps and overlaps included.</summary>
     private static DateTimeOffset ToInstant(DateTime wallClock, TimeZoneInfo zone)
     {

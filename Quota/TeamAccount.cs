@@ -10,14 +10,16 @@ namespace TokenRouter.Quota;
 internal sealed class TeamAccount
 {
     private readonly Lock _gate = new();
+    private readonly TimeProvider _clock;
     private Team _team;
     private long _used;
     private long _reserved;
     private TeamRateLimits? _rateLimits;
     private (QuotaPeriod Period, DateTimeOffset From, DateTimeOffset? Next)? _nextReset;
 
-    public TeamAccount(Team team)
+    public TeamAccount(Team team, TimeProvider clock)
     {
+        _clock = clock;
         _team = team;
         _used = team.Used;
         _rateLimits = CreateRateLimits(team);
@@ -129,19 +131,17 @@ internal sealed class TeamAccount
 
             if (team.RequestsPerMinute != _team.RequestsPerMinute || team.TokensPerMinute != _team.TokensPerMinute)
             {
-                var old = _rateLimits;
                 _rateLimits = CreateRateLimits(team);
-                old?.Dispose();
             }
 
             _team = team;
         }
     }
 
-    private static TeamRateLimits? CreateRateLimits(Team team) =>
+    private TeamRateLimits? CreateRateLimits(Team team) =>
         team.RequestsPerMinute is null && team.TokensPerMinute is null
             ? null
-            : new TeamRateLimits(team.RequestsPerMinute, team.TokensPerMinute);
+            : new TeamRateLimits(team.RequestsPerMinute, team.TokensPerMinute, _clock);
 
     /// <summary>Takes a committed reset: used comes from the stored row, reservations stay.</summary>
     public void ApplyReset(Team team)

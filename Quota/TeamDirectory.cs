@@ -8,7 +8,7 @@ namespace TokenRouter.Quota;
 /// The teams in memory, found by token hash on every request. Loaded from the books at
 /// start; the admin API keeps it in step with every change it makes.
 /// </summary>
-internal sealed class TeamDirectory
+internal sealed class TeamDirectory(TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, TeamAccount> _byHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, TeamAccount> _byId = new();
@@ -45,7 +45,7 @@ internal sealed class TeamDirectory
 
     public TeamAccount Add(Team team)
     {
-        var account = new TeamAccount(team);
+        var account = new TeamAccount(team, clock);
         _byId[team.Id] = account;
         _byHash[team.TokenHash] = account;
         return account;

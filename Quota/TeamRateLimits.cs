@@ -1,27 +1,29 @@
-using System.Threading.RateLimiting;
+using System.Globalization;
 
 namespace TokenRouter.Quota;
 
 /// <summary>
-/// A team's requests-per-minute and tokens-per-minute limits, as sliding one-minute windows
-/// (System.Threading.RateLimiting). Tokens are counted as the request's reservation: its
-/// prompt plus the most it may produce, the way OpenAI counts them against TPM.
+/// A team's requests-per-minute and tokens-per-minute limits, as sliding one-minute windows.
+/// Tokens are counted as the request's reservation: its prompt plus the most it may produce,
+/// the way OpenAI counts them against TPM.
 /// </summary>
-internal sealed class TeamRateLimits : IDisposable
+internal sealed class TeamRateLimits
 {
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
-    private const int Segments = 12; // five-second slices: frees up smoothly, not all at once
+    /// <summary>The highest RPM or TPM a team may be given.</summary>
+    public const long MaxLimit = 2_000_000_000;
+
+    public static readonly string MaxLimitText = MaxLimit.ToString("N0", CultureInfo.InvariantCulture);
 
     private readonly Lock _gate = new();
-    private readonly SlidingWindowRateLimiter? _requests;
-    private readonly SlidingWindowRateLimiter? _tokens;
+    private readonly SlidingWindow? _requests;
+    private readonly SlidingWindow? _tokens;
 
-    public TeamRateLimits(int? requestsPerMinute, long? tokensPerMinute)
+    public TeamRateLimits(int? requestsPerMinute, long? tokensPerMinute, TimeProvider clock)
     {
         RequestsPerMinute = requestsPerMinute;
         TokensPerMinute = tokensPerMinute;
-        _requests = requestsPerMinute is { } rpm ? Create(rpm) : null;
-        _tokens = tokensPerMinute is { } tpm ? Create((int)Math.Min(tpm, int.MaxValue)) : null;
+        _requests = requestsPerMinute is { } rpm ? new SlidingWindow(rpm, clock) : null;
+        _tokens = tokensPerMinute is { } tpm ? new SlidingWindow(tpm, clock) : null;
     }
 
     public int? RequestsPerMinute { get; }
@@ -33,7 +35,9 @@ internal sealed class TeamRateLimits : IDisposable
     /// </summary>
     public RateDecision TryAcquire(long promptTokens, long? maxOutputTokens, long defaultAllowance)
     {
-        var tokens = promptTokens + (maxOutputTokens ?? defaultAllowance);
+        // Saturated, so that an absurd max_tokens cannot wrap round to a small number.
+        var output = maxOutputTokens ?? defaultAllowance;
+        var tokens = output > long.MaxValue - promptTokens ? long.MaxValue : promptTokens + output;
         if (tokens > TokensPerMinute)
         {
             // No window can ever hold it: a Retry-After would only send the client round in circles.
@@ -48,26 +52,24 @@ internal sealed class TeamRateLimits : IDisposable
         // Checked together under one lock, so that a refusal for tokens does not spend a request.
         lock (_gate)
         {
-            if (_requests is not null && _requests.GetStatistics()!.CurrentAvailablePermits < 1)
+            if (_requests is not null && _requests.Available < 1)
             {
-                using var refused = _requests.AttemptAcquire(1);
-                var wait = RetryAfter(refused);
+                var wait = _requests.WaitFor(1);
                 return RateDecision.Refuse(RateLimit.RequestsPerMinute,
                     $"Rate limit reached for requests per minute (RPM): your team may send {RequestsPerMinute} requests " +
                     $"per minute. Try again in {Seconds(wait)} s.", wait, this);
             }
 
-            if (_tokens is not null && _tokens.GetStatistics()!.CurrentAvailablePermits is var left && left < tokens)
+            if (_tokens is not null && _tokens.Available is var left && left < tokens)
             {
-                using var refused = _tokens.AttemptAcquire((int)tokens);
-                var wait = RetryAfter(refused);
+                var wait = _tokens.WaitFor(tokens);
                 return RateDecision.Refuse(RateLimit.TokensPerMinute,
                     $"Rate limit reached for tokens per minute (TPM): this request may use up to {tokens} tokens, and your " +
                     $"team has {left} of its {TokensPerMinute} tokens per minute left. Try again in {Seconds(wait)} s.", wait, this);
             }
 
-            _requests?.AttemptAcquire(1).Dispose();
-            _tokens?.AttemptAcquire((int)tokens).Dispose();
+            _requests?.Take(1);
+            _tokens?.Take(tokens);
         }
 
         return RateDecision.Admit(this);
@@ -76,25 +78,15 @@ internal sealed class TeamRateLimits : IDisposable
     /// <summary>A wait in whole seconds, at least 1: what Retry-After and the messages say.</summary>
     public static int Seconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 
-    public long? RemainingRequests => _requests?.GetStatistics()?.CurrentAvailablePermits;
-    public long? RemainingTokens => _tokens?.GetStatistics()?.CurrentAvailablePermits;
+    public long? RemainingRequests => Read(_requests);
+    public long? RemainingTokens => Read(_tokens);
 
-    private static SlidingWindowRateLimiter Create(int permits) => new(new SlidingWindowRateLimiterOptions
+    private long? Read(SlidingWindow? window)
     {
-        PermitLimit = Math.Max(1, permits),
-        Window = Window,
-        SegmentsPerWindow = Segments,
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    });
-
-    private static TimeSpan RetryAfter(RateLimitLease lease) =>
-        lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : Window / Segments;
-
-    public void Dispose()
-    {
-        _requests?.Dispose();
-        _tokens?.Dispose();
+        lock (_gate)
+        {
+            return window?.Available;
+        }
     }
 }
 

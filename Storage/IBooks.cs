@@ -129,7 +129,7 @@ internal sealed record TeamChanges
 }
 
 /// <summary>Why a team's used count went back to 0.</summary>
-internal sealed record ResetReason(string Kind, string By)
+internal sealed record ResetReason(string Kind, string By, DateTimeOffset? PeriodStart = null)
 {
     /// <summary>
     /// A period reset runs in the request path, in order with the charges, and like them waits
@@ -138,7 +138,9 @@ internal sealed record ResetReason(string Kind, string By)
     public bool WaitsForStorage => Kind == "period";
 
     public static ResetReason Manual(string by) => new("manual", by);
-    public static ResetReason PeriodBoundary(QuotaPeriod period) => new("period", period.ToString().ToLowerInvariant());
+    /// <summary>A reset at a period boundary; the new period starts at <paramref name="boundary"/>, not when it is written.</summary>
+    public static ResetReason PeriodBoundary(QuotaPeriod period, DateTimeOffset boundary) =>
+        new("period", period.ToString().ToLowerInvariant(), boundary);
 }
 
 internal sealed record UsageReset(long TeamId, DateTimeOffset At, string Kind, string By, long UsedBefore);

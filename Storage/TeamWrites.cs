@@ -112,11 +112,11 @@ internal static class TeamWrites
         // The new period has announced nothing yet.
         session.Connection.Execute("DELETE FROM quota_alerts WHERE team_id = @id", new { id }, session.Transaction);
         return session.Connection.QuerySingle<TeamRow>($"""
-            UPDATE teams SET used = 0, reset_epoch = reset_epoch + 1, period_started_at = @now
+            UPDATE teams SET used = 0, reset_epoch = reset_epoch + 1, period_started_at = @start
             WHERE id = @id
             RETURNING {TeamRow.Columns}
             """,
-            new { id, now = session.Now },
+            new { id, start = reason.PeriodStart is { } start ? UnixMs.From(start) : session.Now },
             session.Transaction).ToTeam();
     }
 

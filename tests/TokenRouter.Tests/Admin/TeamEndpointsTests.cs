@@ -82,6 +82,8 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
     [InlineData("""{"name":"ok","quota":1,"models":"GPT-5-mini"}""", "models")]
     [InlineData("""{"name":"ok","quota":1,"rpm":0}""", "rpm")]
     [InlineData("""{"name":"ok","quota":1,"tpm":-5}""", "tpm")]
+    [InlineData("""{"name":"ok","quota":1,"tpm":2000000001}""", "tpm")]
+    [InlineData("""{"name":"ok","quota":1,"rpm":2147483647}""", "rpm")]
     [InlineData("""{"name":"ok","quota":1,"expires_at":"next tuesday"}""", "expires_at")]
     [InlineData("""{"name":"ok","quota":1,"expires_at":"01/02/2030"}""", "expires_at")]
     [InlineData("""{"name":"ok","quota":1,"enabled":"yes"}""", "enabled")]
@@ -115,7 +117,7 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
 
     [Theory]
     [InlineData("""{"quota":9223372036854775807}""")]
-    [InlineData("""{"quota":1,"tpm":9223372036854775807,"rpm":2147483647}""")]
+    [InlineData("""{"quota":1,"tpm":2000000000,"rpm":2000000000}""")]
     [InlineData("""{"quota":1,"expires_at":"9999-12-31T23:59:59Z"}""")]
     [InlineData("""{"quota":1,"expires_at":"0001-01-01T00:00:00Z"}""")]
     [InlineData("""{"quota":1,"expires_at":"0001-01-01T00:00:00+14:00"}""")]
@@ -410,6 +412,7 @@ public sealed class TeamEndpointsTests(AdminServer server) : IClassFixture<Admin
         Assert.Equal("manual", only.GetProperty("kind").GetString());
         Assert.Equal(400, only.GetProperty("used_before").GetInt64());
         Assert.StartsWith("api ", only.GetProperty("by").GetString());
+        Assert.DoesNotContain("CLI", only.GetProperty("by").GetString());
         Assert.NotEqual(default, only.GetProperty("at").GetDateTimeOffset());
     }
 

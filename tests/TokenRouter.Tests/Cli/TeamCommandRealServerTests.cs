@@ -63,6 +63,9 @@ public sealed class TeamCommandRealServerTests : IAsyncLifetime
 
         var reset = await Team("reset", "alpha");
         Assert.Equal(0, reset.ExitCode);
+        var recorded = Assert.Single(await _server.Books.ListResetsAsync(1, 10, CancellationToken.None));
+        Assert.Equal("manual", recorded.Kind);
+        Assert.Matches("^api .+ via tokenrouter CLI$", recorded.By);
 
         var deleted = await Team("delete", "alpha");
         Assert.Equal(0, deleted.ExitCode);

@@ -261,8 +261,15 @@ public sealed class TeamCommandTests : IAsyncLifetime
     [InlineData(new[] { "show" }, "error: Required argument missing for command: 'show'.")]
     [InlineData(new[] { "create", "x", "--quota", "1", "--period", "hourly" },
         "error: --period must be one of: none, daily, weekly, monthly; got 'hourly'.")]
-    [InlineData(new[] { "set", "x", "--rpm", "0" }, "error: --rpm must be a positive whole number of requests per minute, or none; got '0'.")]
-    [InlineData(new[] { "set", "x", "--tpm", "lots" }, "error: --tpm must be a positive whole number of tokens per minute, or none; got 'lots'.")]
+    [InlineData(new[] { "set", "x", "--rpm", "0" },
+        "error: --rpm must be a whole number of requests per minute from 1 to 2,000,000,000, or none; got '0'.")]
+    [InlineData(new[] { "set", "x", "--tpm", "lots" },
+        "error: --tpm must be a whole number of tokens per minute from 1 to 2,000,000,000, or none; got 'lots'.")]
+    [InlineData(new[] { "set", "x", "--tpm", "2_000_000_001" },
+        "error: --tpm must be a whole number of tokens per minute from 1 to 2,000,000,000, or none; got '2_000_000_001'.")]
+    [InlineData(new[] { "create", "x", "--quota", "1,00,0" }, "error: --quota must be a whole number of tokens, 0 or more; got '1,00,0'.")]
+    [InlineData(new[] { "create", "x", "--quota", "1,000_000" },
+        "error: --quota must be a whole number of tokens, 0 or more; got '1,000_000'.")]
     [InlineData(new[] { "set", "x", "--expires-at", "tomorrow" },
         "error: --expires-at must be an ISO 8601 date and time such as 2030-01-31T00:00:00Z, or none; got 'tomorrow'.")]
     [InlineData(new[] { "create", "x", "--quota", "1", "--enable", "--disable" }, "error: --enable and --disable cannot be used together.")]

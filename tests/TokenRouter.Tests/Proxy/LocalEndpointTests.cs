@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using TokenRouter.Tests.Infrastructure;
 using static TokenRouter.Tests.Proxy.ProxyTestKit;
@@ -167,6 +168,24 @@ public sealed class LocalEndpointTests : IClassFixture<ProxyFixture>
         Assert.Equal(expectedSubscription.ToJsonString(), await subscription.Content.ReadAsStringAsync());
         Assert.Equal("""{"object":"list","total_usage":123400}""", await usage.Content.ReadAsStringAsync());
         Assert.Empty(Upstream.Requests);
+    }
+
+    [Theory]
+    [InlineData("start_date=yesterday&end_date=2025-02-01", "start_date")]
+    [InlineData("start_date=2025-01-01&end_date=2025-13-01", "end_date")]
+    [InlineData("start_date=2025-01-01&start_date=2025-01-02", "start_date")]
+    [InlineData("start_date=2025-02-01&end_date=2025-01-01", "start_date")]
+    public async Task BillingUsage_GarbageOrReversedDates_Is400InOpenAiShape(string query, string param)
+    {
+        var team = await Router.CreateTeamDirectAsync(UniqueName("billing"), 5_000);
+        using var client = Router.CreateClient(team.Token);
+
+        using var usage = await client.GetAsync("v1/dashboard/billing/usage?" + query);
+
+        Assert.Equal(HttpStatusCode.BadRequest, usage.StatusCode);
+        var error = JsonNode.Parse(await usage.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal(("invalid_request_error", param), ((string)error["type"]!, (string)error["param"]!));
+        Assert.False(string.IsNullOrWhiteSpace((string?)error["message"]));
     }
 
     private static JsonObject Model(string id) => new()

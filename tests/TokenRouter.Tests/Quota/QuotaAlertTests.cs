@@ -62,6 +62,20 @@ public sealed class QuotaAlertTests : IAsyncLifetime
             $"the {percent} % alert mark of team {teamId} in the books");
 
     [Fact]
+    public async Task OneRequest_CrossingEightyAndHundred_AnnouncesBoth_EightyFirst()
+    {
+        await using var env = await StartRouterAsync();
+        var team = await env.Router.CreateTeamAsync(UniqueName("jump"), 1_000);
+
+        await SpendAsync(env, team.Token, 1_200);
+        await _hooks.WaitForRequestCountAsync(2);
+        await WaitForStoredMarkAsync(env, team.Id, 100);
+
+        Assert.Equal([80, 100], Thresholds());
+        Assert.All(_hooks.RequestsTo(AlertPath), r => Assert.Equal(1_200, (long)JsonNode.Parse(r.BodyText)!["used"]!));
+    }
+
+    [Fact]
     public async Task Restart_BetweenThresholds_NeitherRepeatsNorForgetsTheAlert()
     {
         TestTeam team;
@@ -103,10 +117,10 @@ public sealed class QuotaAlertTests : IAsyncLifetime
 
         await using var after = await StartRouterAsync();
         await SpendAsync(after, team.Token, 800);
-        await _hooks.WaitForRequestCountAsync(2);
+        await _hooks.WaitForRequestCountAsync(3);
         await WaitForStoredMarkAsync(after, team.Id, 80);
 
-        Assert.Equal([100, 80], Thresholds());
+        Assert.Equal([80, 100, 80], Thresholds());
     }
 
     [Fact]
@@ -124,11 +138,11 @@ public sealed class QuotaAlertTests : IAsyncLifetime
 
         await SpendAsync(env, team.Token, 50); // 87 %: 80 % was already announced
         await SpendAsync(env, team.Token, 150); // 100 % again
-        await _hooks.WaitForRequestCountAsync(2);
+        await _hooks.WaitForRequestCountAsync(3);
         await WaitForStoredMarkAsync(env, team.Id, 100);
 
-        Assert.Equal([100, 100], Thresholds());
-        Assert.Equal(1_200, (long)JsonNode.Parse(_hooks.RequestsTo(AlertPath)[1].BodyText)!["quota"]!);
+        Assert.Equal([80, 100, 100], Thresholds());
+        Assert.Equal(1_200, (long)JsonNode.Parse(_hooks.RequestsTo(AlertPath)[2].BodyText)!["quota"]!);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+using TokenRouter.Storage;
 using TokenRouter.Tests.Infrastructure;
 using static TokenRouter.Tests.Proxy.ProxyTestKit;
 
@@ -49,6 +51,42 @@ public sealed class RateLimitRefusalTests : IAsyncLifetime
         Assert.Equal($"{two.Headers.RetryAfter!.Delta!.Value.TotalSeconds}s", two.Headers.GetValues("x-ratelimit-reset-requests").Single());
         Assert.False(two.Headers.Contains("x-ratelimit-reset-tokens"));
         Assert.Equal("100000", two.Headers.GetValues("x-ratelimit-limit-tokens").Single());
+    }
+
+    [Fact]
+    public async Task RequestsPerMinute_RetryAfter_IsWhenTheWindowFreesUp_AndARetryThenIsAdmitted()
+    {
+        // One second into a five-second slice, so the wait is not a whole number of slices.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 12, 0, 1, TimeSpan.Zero));
+        await using var env = await RouterFixture.StartAsync(clock: clock);
+        env.Upstream.On("chat/completions").Always(FakeResponse.Default.WithUsage(5, 5));
+        var team = await env.Router.CreateTeamAsync(UniqueName("rate"), 1_000_000);
+        using var admin = env.Router.CreateAdminClient();
+        (await admin.PatchAsync($"admin/api/teams/{team.Id}", Json("""{"rpm":2}"""))).EnsureSuccessStatusCode();
+        using var client = env.Router.CreateClient(team.Token);
+        Task<HttpResponseMessage> Send() => PostAsync(client, "v1/chat/completions", ChatBody("hi", extra: ",\"max_tokens\":10"));
+
+        using var one = await Send();
+        using var two = await Send();
+        clock.Advance(TimeSpan.FromSeconds(20));
+        using var refused = await Send();
+        clock.Advance(TimeSpan.FromSeconds(38));
+        using var tooEarly = await Send();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        using var onTime = await Send();
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (one.StatusCode, two.StatusCode));
+        Assert.Equal(("2", "1"), (one.Headers.GetValues("x-ratelimit-limit-requests").Single(),
+            one.Headers.GetValues("x-ratelimit-remaining-requests").Single()));
+        Assert.Equal("0", two.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(39), refused.Headers.RetryAfter?.Delta);
+        Assert.Equal("39s", refused.Headers.GetValues("x-ratelimit-reset-requests").Single());
+        Assert.Equal("0", refused.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+        Assert.EndsWith("Try again in 39 s.", (string)(await ErrorOf(refused))["message"]!);
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooEarly.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), tooEarly.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.OK, onTime.StatusCode);
     }
 
     [Fact]
@@ -107,5 +145,23 @@ public sealed class RateLimitRefusalTests : IAsyncLifetime
         // The refusals spent nothing: a request that fits still goes through.
         using var fits = await PostAsync(client, "v1/chat/completions", ChatBody("hi", extra: ",\"max_tokens\":10"));
         Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenLimitAboveIntRange_FromAnOlderVersion_RefusesAHugeRequestWith429_Not500()
+    {
+        // The admin API now refuses such a limit, but a database may still hold one.
+        var team = await _env.Router.CreateTeamAsync(UniqueName("rate"), 1_000_000);
+        var stored = await _env.Router.Books.UpdateTeamAsync(
+            team.Id, new TeamChanges { TokensPerMinute = 5_000_000_000 }, CancellationToken.None);
+        _env.Router.Teams.ApplyPolicy(stored!);
+        using var client = _env.Router.CreateClient(team.Token);
+
+        using var huge = await PostAsync(client, "v1/chat/completions", ChatBody("hi", extra: ",\"max_tokens\":100000000,\"n\":30"));
+        using var small = await PostAsync(client, "v1/chat/completions", ChatBody("hi", extra: ",\"max_tokens\":10"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, huge.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.Equal("5000000000", small.Headers.GetValues("x-ratelimit-limit-tokens").Single());
     }
 }

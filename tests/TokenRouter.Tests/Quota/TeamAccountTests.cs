@@ -15,7 +15,7 @@ public sealed class TeamAccountTests
         Used = used,
         CreatedAt = DateTimeOffset.UnixEpoch,
         UpdatedAt = DateTimeOffset.UnixEpoch,
-    });
+    }, TimeProvider.System);
 
     [Fact]
     public void TryReserve_StatedLimitThatDoesNotFit_IsRefused()
@@ -76,7 +76,8 @@ public sealed class TeamAccountTests
             DateTime.MinValue.Date, DateTime.MaxValue.Date, TimeSpan.FromHours(1), springForward, fallBack);
         var zone = TimeZoneInfo.CreateCustomTimeZone("Twice-Midnight", TimeSpan.Zero, "Twice Midnight", "Standard", "Summer", [rule]);
         var startedAt = new DateTimeOffset(2026, 10, 31, 12, 0, 0, TimeSpan.Zero);
-        var account = new TeamAccount(Account(quota: 10, used: 0).Team with { Period = QuotaPeriod.Daily, PeriodStartedAt = startedAt });
+        var team = Account(quota: 10, used: 0).Team with { Period = QuotaPeriod.Daily, PeriodStartedAt = startedAt };
+        var account = new TeamAccount(team, TimeProvider.System);
 
         var next = account.NextResetAt(zone);
 

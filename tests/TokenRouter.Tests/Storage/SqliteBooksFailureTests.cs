@@ -105,7 +105,7 @@ public sealed class SqliteBooksFailureTests : IDisposable
             () => books.UpdateTeamAsync(team.Id, new TeamChanges { Quota = 5 }, CancellationToken.None));
 
         // A period reset stands in the request path with the charges, and waits as they do.
-        var periodReset = books.ResetUsageAsync(team.Id, ResetReason.PeriodBoundary(QuotaPeriod.Daily));
+        var periodReset = books.ResetUsageAsync(team.Id, ResetReason.PeriodBoundary(QuotaPeriod.Daily, DateTimeOffset.UtcNow));
         await Task.Delay(TimeSpan.FromMilliseconds(600));
         Assert.False(periodReset.IsCompleted);
 
