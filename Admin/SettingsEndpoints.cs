@@ -4,9 +4,9 @@ using TokenRouter.Config;
 
 namespace TokenRouter.Admin;
 
-/// <summary>What the settings page shows. Never the provider key or the admin password.</summary>
+/// <summary>What the settings page shows. Never the provider key, the admin password or credentials in a URL.</summary>
 internal sealed record SettingsView(
-    Uri ProviderBaseUrl,
+    string ProviderBaseUrl,
     IReadOnlyList<string> AllowedModels,
     string DatabasePath,
     long DatabaseSizeBytes,
@@ -30,7 +30,7 @@ internal static class SettingsEndpoints
     {
         var path = Path.GetFullPath(settings.DatabasePath);
         return TypedResults.Ok(new SettingsView(
-            settings.ProviderBaseUrl,
+            UrlRedaction.Redact(settings.ProviderBaseUrl),
             settings.AllowedModels,
             path,
             FileSize(path) + FileSize(path + "-wal"),

@@ -81,7 +81,8 @@ internal sealed class SettingReader(SettingsSource source)
         var url = ParseHttpUrl(value.Text, asBase);
         if (url is null)
         {
-            Fail(value, asBase ? BaseUrlExpectation : "an absolute http or https URL");
+            var expectation = asBase ? BaseUrlExpectation : "an absolute http or https URL";
+            _problems.Add($"{value.Origin} must be {expectation}; got '{Printable(UrlRedaction.Redact(value.Text))}'.");
             return fallback;
         }
 
