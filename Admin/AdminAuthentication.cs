@@ -68,6 +68,11 @@ internal static class AdminAuthentication
                 };
             });
 
+        // Sessions live on the server, so that signing out ends them (see AdminSessionStore).
+        services.AddSingleton<AdminSessionStore>();
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
+            .Configure<AdminSessionStore>((options, store) => options.SessionStore = store);
+
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(Scheme)
             .RequireAuthenticatedUser());

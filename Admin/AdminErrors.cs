@@ -43,9 +43,17 @@ internal static class AdminErrors
         Write(StatusCodes.Status403Forbidden, "permission_error", null,
             "Missing or invalid X-CSRF-TOKEN header: reload the admin panel and try again.", "csrf_failed");
 
+    public static JsonHttpResult<AdminError> CrossSiteRefused() =>
+        Write(StatusCodes.Status403Forbidden, "permission_error", null,
+            "Admin calls are accepted only from the admin panel's own origin.", "cross_site_request");
+
+    public static JsonHttpResult<AdminError> NotJson() =>
+        Write(StatusCodes.Status415UnsupportedMediaType, "invalid_request_error", null,
+            "Send the request body as JSON, with 'Content-Type: application/json'.", "unsupported_media_type");
+
     public static JsonHttpResult<AdminError> LockedOut(TimeSpan retryAfter) =>
         Write(StatusCodes.Status429TooManyRequests, "rate_limit_error", null,
-            $"Too many wrong admin passwords from your address. Try again in {Math.Ceiling(retryAfter.TotalMinutes)} minutes.",
+            $"Too many wrong admin passwords from your address. Try again in {Describe(retryAfter)}.",
             "too_many_attempts");
 
     public static JsonHttpResult<AdminError> TooLarge() =>
@@ -59,6 +67,19 @@ internal static class AdminErrors
 
     /// <summary>Writes an error outside an endpoint (authentication events, middleware).</summary>
     public static Task WriteAsync(HttpContext context, JsonHttpResult<AdminError> error) => error.ExecuteAsync(context);
+
+    /// <summary>A wait as a person would say it: "40 seconds", "1 minute", "3 minutes" (rounded up).</summary>
+    internal static string Describe(TimeSpan wait)
+    {
+        if (wait < TimeSpan.FromMinutes(1))
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            return seconds == 1 ? "1 second" : $"{seconds} seconds";
+        }
+
+        var minutes = (int)Math.Ceiling(wait.TotalMinutes);
+        return minutes == 1 ? "1 minute" : $"{minutes} minutes";
+    }
 
     private static JsonHttpResult<AdminError> Write(int status, string type, string? param, string message, string code) =>
         TypedResults.Json(new AdminError(new AdminErrorDetail(message, type, param, code)),

@@ -54,6 +54,7 @@ internal static class AdminExtensions
     public static WebApplication MapAdmin(this WebApplication app)
     {
         app.UseSecurityHeaders();
+        app.UseForgedRequestGuard();
         app.UseWhen(IsCompressible, api => api.UseResponseCompression());
         app.UseAuthentication();
         app.UseAuthorization();

@@ -32,6 +32,9 @@ internal sealed partial class AdminLog
     [LoggerMessage(5004, LogLevel.Warning, "Admin request from {ClientAddress} refused: missing or invalid CSRF token.")]
     public static partial void CsrfRefused(ILogger logger, IPAddress? clientAddress);
 
+    [LoggerMessage(5006, LogLevel.Warning, "Admin request from {ClientAddress} refused: sent from another site.")]
+    public static partial void CrossSiteRefused(ILogger logger, IPAddress? clientAddress);
+
     [LoggerMessage(5010, LogLevel.Information, "Team {TeamName} (id {TeamId}) created with a quota of {Quota} tokens.")]
     public static partial void TeamCreated(ILogger logger, string teamName, long teamId, long quota);
 

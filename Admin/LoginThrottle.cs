@@ -1,35 +1,34 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace TokenRouter.Admin;
 
 /// <summary>
-/// Wrong admin passwords per client address: each one is answered more slowly, and after
-/// <see cref="AllowedFailures"/> in <see cref="Window"/> the address is locked out, whatever
-/// it sends, until the window ends. Serves the login form and the Bearer password alike.
+/// Wrong admin passwords per client address: each one is answered more slowly, and an address
+/// with <see cref="AllowedFailures"/> failures in the last <see cref="Window"/> is locked out,
+/// whatever it sends, until the oldest of them is a full window old. Serves the login form and
+/// the Bearer password alike.
 /// </summary>
 /// <remarks>
-/// A failure takes a permit from a fixed-window rate limiter partitioned by address, so that
-/// parallel guesses cannot slip past the count: once the permits are gone, every attempt,
-/// right or wrong, gets 429 and the guesser learns nothing more.
+/// The window slides: it keeps the time of each failure, so no more than
+/// <see cref="AllowedFailures"/> guesses fit in any <see cref="Window"/> (a fixed window would
+/// let five through at its end and five more at the start of the next). The count and the check
+/// happen under one lock, so parallel guesses cannot slip past it; once locked out, every
+/// attempt, right or wrong, gets 429 with the real time left, and the guesser learns nothing more.
 /// </remarks>
-internal sealed class LoginThrottle(ILogger<AdminLog> logger) : IDisposable
+internal sealed class LoginThrottle(ILogger<AdminLog> logger, TimeProvider clock)
 {
     public const int AllowedFailures = 5;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
     private static readonly TimeSpan DelayStep = TimeSpan.FromMilliseconds(250);
 
-    private readonly PartitionedRateLimiter<IPAddress> _failures = PartitionedRateLimiter.Create<IPAddress, IPAddress>(
-        address => RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = AllowedFailures,
-            Window = Window,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+    // Past this many addresses, the ones whose failures have all aged out are dropped.
+    private const int SweepAbove = 1024;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPAddress, Queue<DateTimeOffset>> _failures = [];
 
     /// <summary>
     /// Judges one attempt from the request's client: null lets it in, otherwise the 401 or the
@@ -38,20 +37,17 @@ internal sealed class LoginThrottle(ILogger<AdminLog> logger) : IDisposable
     public async Task<JsonHttpResult<AdminError>?> JudgeAsync(HttpContext context, bool passwordMatches)
     {
         var client = context.Connection.RemoteIpAddress;
-        var key = PartitionKey(client);
+        var (failures, lockedFor) = Count(PartitionKey(client), passwordMatches);
+        if (lockedFor is { } wait)
+        {
+            return LockedOut(context, wait);
+        }
+
         if (passwordMatches)
         {
-            using var probe = _failures.AttemptAcquire(key, 0);
-            return probe.IsAcquired ? null : LockedOut(context, probe);
+            return null;
         }
 
-        using var lease = _failures.AttemptAcquire(key, 1);
-        if (!lease.IsAcquired)
-        {
-            return LockedOut(context, lease);
-        }
-
-        var failures = AllowedFailures - (int)(_failures.GetStatistics(key)?.CurrentAvailablePermits ?? 0);
         AdminLog.WrongPassword(logger, client, failures, AllowedFailures);
         if (failures >= AllowedFailures)
         {
@@ -63,15 +59,68 @@ internal sealed class LoginThrottle(ILogger<AdminLog> logger) : IDisposable
         return AdminErrors.WrongPassword();
     }
 
-    public void Dispose() => _failures.Dispose();
+    /// <summary>
+    /// Forgets the failures that have left the window, then either says how long the address is
+    /// still locked out, or (for a wrong password) records one more failure and returns the count.
+    /// </summary>
+    private (int Failures, TimeSpan? LockedFor) Count(IPAddress key, bool passwordMatches)
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            if (!_failures.TryGetValue(key, out var times))
+            {
+                if (passwordMatches)
+                {
+                    return (0, null);
+                }
 
-    private JsonHttpResult<AdminError> LockedOut(HttpContext context, RateLimitLease lease)
+                Sweep(now);
+                times = new Queue<DateTimeOffset>(AllowedFailures);
+                _failures[key] = times;
+            }
+
+            while (times.TryPeek(out var oldest) && oldest + Window <= now)
+            {
+                times.Dequeue();
+            }
+
+            if (times.Count >= AllowedFailures)
+            {
+                return (times.Count, times.Peek() + Window - now);
+            }
+
+            if (!passwordMatches)
+            {
+                times.Enqueue(now);
+            }
+
+            return (times.Count, null);
+        }
+    }
+
+    private void Sweep(DateTimeOffset now)
+    {
+        if (_failures.Count < SweepAbove)
+        {
+            return;
+        }
+
+        foreach (var (address, times) in _failures)
+        {
+            if (times.Count == 0 || times.Last() + Window <= now)
+            {
+                _failures.Remove(address);
+            }
+        }
+    }
+
+    private JsonHttpResult<AdminError> LockedOut(HttpContext context, TimeSpan retryAfter)
     {
         AdminLog.StillLockedOut(logger, context.Connection.RemoteIpAddress);
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : Window;
-        var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return AdminErrors.LockedOut(retryAfter);
+        return AdminErrors.LockedOut(TimeSpan.FromSeconds(seconds));
     }
 
     /// <summary>

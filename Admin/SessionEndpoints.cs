@@ -28,6 +28,8 @@ internal static class SessionEndpoints
             .Produces<SessionView>()
             .Produces<AdminError>(StatusCodes.Status400BadRequest)
             .Produces<AdminError>(StatusCodes.Status401Unauthorized)
+            .Produces<AdminError>(StatusCodes.Status403Forbidden)
+            .Produces<AdminError>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<AdminError>(StatusCodes.Status429TooManyRequests)
             .RequireRateLimiting(LoginRateLimitPolicy);
 

@@ -4,9 +4,12 @@ using TokenRouter.Config;
 
 namespace TokenRouter.Admin;
 
-/// <summary>What the settings page shows. Never the provider key, the admin password or credentials in a URL.</summary>
+/// <summary>
+/// What the settings page shows. Never the provider key, the admin password, or credentials written
+/// into PROVIDER_BASE_URL (shown as ***).
+/// </summary>
 internal sealed record SettingsView(
-    string ProviderBaseUrl,
+    Uri ProviderBaseUrl,
     IReadOnlyList<string> AllowedModels,
     string DatabasePath,
     long DatabaseSizeBytes,
@@ -30,7 +33,7 @@ internal static class SettingsEndpoints
     {
         var path = Path.GetFullPath(settings.DatabasePath);
         return TypedResults.Ok(new SettingsView(
-            UrlRedaction.Redact(settings.ProviderBaseUrl),
+            UrlCredentials.Hide(settings.ProviderBaseUrl),
             settings.AllowedModels,
             path,
             FileSize(path) + FileSize(path + "-wal"),

@@ -76,7 +76,7 @@ internal static class FirstRun
 
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
-            console.Write($"Provider base URL [{UrlRedaction.Redact(fallback)}]: ");
+            console.Write($"Provider base URL [{UrlCredentials.Hide(fallback)}]: ");
             var answer = console.ReadLine()?.Trim();
             if (answer is null)
             {

@@ -81,8 +81,7 @@ internal sealed class SettingReader(SettingsSource source)
         var url = ParseHttpUrl(value.Text, asBase);
         if (url is null)
         {
-            var expectation = asBase ? BaseUrlExpectation : "an absolute http or https URL";
-            _problems.Add($"{value.Origin} must be {expectation}; got '{Printable(UrlRedaction.Redact(value.Text))}'.");
+            Fail(value with { Text = UrlCredentials.Hide(value.Text) }, asBase ? BaseUrlExpectation : "an absolute http or https URL");
             return fallback;
         }
 

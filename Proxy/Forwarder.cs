@@ -170,7 +170,7 @@ internal sealed class Forwarder(
                 break;
         }
 
-        exchange.Model = requested ?? "";
+        exchange.Model = LogText.Cap(requested) ?? "";
         if (requested is null)
         {
             // Endpoints the operator opened with FORWARD_UNKNOWN_ENDPOINTS may not name a model;
@@ -178,6 +178,11 @@ internal sealed class Forwarder(
             return ApiEndpoint.Known.Contains(exchange.Endpoint)
                 ? OpenAIError.BadRequest("You must provide a model parameter.", "model")
                 : null;
+        }
+
+        if (requested.Length > LogText.MaxLength)
+        {
+            return OpenAIError.ModelTooLong(requested);
         }
 
         var configured = models.Resolve(requested, exchange.Account.Team);

@@ -1,3 +1,5 @@
+using TokenRouter.Storage;
+
 namespace TokenRouter.Proxy;
 
 /// <summary>GET /v1/models and /v1/models/{id}: the models this team may use, in OpenAI's list format.</summary>
@@ -28,6 +30,13 @@ internal static class ModelEndpoints
         if (account is null)
         {
             await error!.WriteAsync(context.Response);
+            return;
+        }
+
+        if (id.Length > LogText.MaxLength)
+        {
+            await books.RecordFreeAsync(context, account, "models", StatusCodes.Status400BadRequest, LogText.Cap(id));
+            await OpenAIError.ModelTooLong(id).WriteAsync(context.Response);
             return;
         }
 

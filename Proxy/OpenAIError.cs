@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TokenRouter.Storage;
 
 namespace TokenRouter.Proxy;
 
@@ -13,6 +14,11 @@ internal sealed record OpenAIError(int Status, string Message, string Type, stri
 
     public static OpenAIError ModelNotFound(string message) =>
         new(StatusCodes.Status404NotFound, message, "invalid_request_error", "model_not_found", "model");
+
+    /// <summary>No real model has a name this long; only its start is quoted back, and the log row keeps no more.</summary>
+    public static OpenAIError ModelTooLong(string requested) =>
+        BadRequest($"'model' must be at most {LogText.MaxLength} characters; this one starts with " +
+            $"'{LogText.Cap(requested, 32)}'.", "model", "model_too_long");
 
     public static OpenAIError InsufficientQuota(string message) =>
         new(StatusCodes.Status429TooManyRequests, message, "insufficient_quota", "insufficient_quota");

@@ -83,6 +83,17 @@ internal interface IBooks : IAsyncDisposable
     /// <summary>Adds an element to the data-protection key ring, under the framework's label for it.</summary>
     Task AddProtectionKeyAsync(string name, string xml, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Keeps an admin panel session's sealed ticket under <paramref name="id"/> (new or renewed),
+    /// and forgets the sessions that have expired.
+    /// </summary>
+    Task StoreSessionAsync(string id, byte[] ticket, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>The session's sealed ticket; null when it was removed or has expired.</summary>
+    Task<byte[]?> FindSessionAsync(string id, CancellationToken cancellationToken);
+
+    Task RemoveSessionAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>True while the last write succeeded (or none failed since).</summary>
     bool IsWritable { get; }
 }

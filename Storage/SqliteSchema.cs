@@ -113,6 +113,18 @@ internal static class SqliteSchema
             DROP INDEX request_log_model_time;
             CREATE INDEX request_log_model_time ON request_log (model COLLATE NOCASE, started_at);
             """),
+        new(5, "admin sessions", """
+            -- The signed-in panel sessions, so that signing out ends one for good: a copied cookie
+            -- names a row that is gone. Keyed by the SHA-256 of the key in the cookie; the ticket
+            -- is sealed with the app's data protection keys.
+            CREATE TABLE admin_sessions (
+                id         TEXT    NOT NULL PRIMARY KEY,
+                ticket     BLOB    NOT NULL,
+                expires_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+
+            CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+            """),
     ];
 
     /// <summary>

@@ -2,7 +2,8 @@ namespace TokenRouter.Storage;
 
 /// <summary>
 /// One row of the request log: what a request that passed authentication cost and how it ended.
-/// Never holds a body, a token or a key.
+/// Never holds a body, a token or a key. Text chosen by clients or the provider is kept to
+/// <see cref="LogText.MaxLength"/> characters.
 /// </summary>
 internal sealed record UsageRecord
 {
@@ -18,10 +19,10 @@ internal sealed record UsageRecord
     public required long TeamId { get; init; }
 
     /// <summary>The model as the provider received it, or the requested one when it was refused.</summary>
-    public required string Model { get; init; }
+    public required string Model { get; init => field = LogText.Cap(value); }
 
     /// <summary>The API path, e.g. <c>/v1/chat/completions</c>.</summary>
-    public required string Endpoint { get; init; }
+    public required string Endpoint { get; init => field = LogText.Cap(value); }
 
     public required bool Stream { get; init; }
 
@@ -41,11 +42,11 @@ internal sealed record UsageRecord
     public bool Estimated { get; init; }
 
     public required long DurationMs { get; init; }
-    public string? UpstreamRequestId { get; init; }
+    public string? UpstreamRequestId { get; init => field = LogText.Cap(value); }
 
     /// <summary>Short machine-readable reason for a failure (e.g. <c>upstream_error</c>, <c>client_disconnected</c>).</summary>
-    public string? ErrorType { get; init; }
+    public string? ErrorType { get; init => field = LogText.Cap(value); }
 
     /// <summary>The request's <c>user</c> field, if any: the end user as the team's app names them.</summary>
-    public string? EndUser { get; init; }
+    public string? EndUser { get; init => field = LogText.Cap(value); }
 }

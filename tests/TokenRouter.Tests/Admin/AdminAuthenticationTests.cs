@@ -202,6 +202,54 @@ public sealed class AdminAuthenticationTests(AdminServer server) : IClassFixture
     }
 
     [Fact]
+    public async Task Logout_ACopyOfTheCookieTakenBefore_StopsWorking()
+    {
+        var jar = new CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = jar }) { BaseAddress = server.BaseAddress };
+        var csrf = await AdminServer.SignInAsync(browser);
+        var cookie = jar.GetCookies(new Uri(server.BaseAddress, "/admin/api/"))[AdminAuthentication.CookieName]!.Value;
+        using var copy = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.BaseAddress };
+        copy.DefaultRequestHeaders.Add("Cookie", $"{AdminAuthentication.CookieName}={cookie}");
+        var beforeLogout = await copy.GetAsync("/admin/api/teams");
+        using var logout = new HttpRequestMessage(HttpMethod.Post, "/admin/api/logout");
+        logout.Headers.Add("X-CSRF-TOKEN", csrf);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.SendAsync(logout)).StatusCode);
+        var afterLogout = await copy.GetAsync("/admin/api/teams");
+
+        Assert.Equal(HttpStatusCode.OK, beforeLogout.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, afterLogout.StatusCode);
+    }
+
+    [Fact]
+    public async Task Logout_EndsOnlyThatBrowsersSession()
+    {
+        using var leaving = server.BrowserClient();
+        using var staying = server.BrowserClient();
+        var csrf = await AdminServer.SignInAsync(leaving);
+        await AdminServer.SignInAsync(staying);
+        using var logout = new HttpRequestMessage(HttpMethod.Post, "/admin/api/logout");
+        logout.Headers.Add("X-CSRF-TOKEN", csrf);
+
+        await leaving.SendAsync(logout);
+
+        Assert.Equal(HttpStatusCode.OK, (await staying.GetAsync("/admin/api/teams")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_CookieHoldsOnlyAKey_TheTicketIsKeptOnTheServer()
+    {
+        var jar = new CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = jar }) { BaseAddress = server.BaseAddress };
+
+        await AdminServer.SignInAsync(browser);
+
+        var cookie = jar.GetCookies(new Uri(server.BaseAddress, "/admin/api/"))[AdminAuthentication.CookieName]!.Value;
+        Assert.True(cookie.Length < 600, $"The cookie is {cookie.Length} characters.");
+        Assert.True(Tests.Storage.BooksTestKit.Scalar(server.Settings.DatabasePath, "SELECT count(*) FROM admin_sessions") > 0);
+    }
+
+    [Fact]
     public async Task Logout_WithoutCsrf_Returns403AndKeepsTheSession()
     {
         using var browser = server.BrowserClient();

@@ -12,7 +12,7 @@ using TokenRouter.Storage;
 namespace TokenRouter.Tests.Admin;
 
 /// <summary>The whole server, in process, on a loopback port and a fresh database of its own.</summary>
-public sealed class AdminServer : IAsyncLifetime
+public class AdminServer : IAsyncLifetime
 {
     public const string Password = "correct horse battery staple";
     public static readonly string[] Models = ["GPT-5-mini", "GPT-5-nano", "Gemini-2.5-pro"];
@@ -40,6 +40,7 @@ public sealed class AdminServer : IAsyncLifetime
             AllowedModels = Models,
             AdminPassword = Password,
         };
+        Settings = Configure(Settings);
         _app = await Program.StartServerAsync(Settings);
         _app.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -62,6 +63,9 @@ public sealed class AdminServer : IAsyncLifetime
         {
         }
     }
+
+    /// <summary>A fixture of its own may change the settings the server starts with.</summary>
+    private protected virtual RouterSettings Configure(RouterSettings settings) => settings;
 
     /// <summary>A client that sends the admin password as a Bearer token, like the CLI.</summary>
     public HttpClient BearerClient(string password = Password)

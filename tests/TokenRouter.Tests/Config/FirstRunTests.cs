@@ -75,6 +75,21 @@ public sealed class FirstRunTests : IDisposable
     }
 
     [Fact]
+    public void EnsureProviderKey_ConfiguredBaseUrlWithCredentials_OfferedMaskedButKeptWhole()
+    {
+        _folder.Write(".env", "PROVIDER_BASE_URL=https://user:hunter2@llm.example/v1\n");
+        var console = new FakePromptConsole(interactive: true);
+        console.Secrets.Enqueue("sk-1");
+        console.Lines.Enqueue("");
+
+        FirstRun.EnsureProviderKey(Source(), console);
+
+        Assert.Contains("Provider base URL [https://***@llm.example/v1]: ", console.Written);
+        Assert.DoesNotContain("hunter2", console.Written);
+        Assert.Equal("https://user:hunter2@llm.example/v1", EnvFile.Load(_folder.File(".env")).Get("PROVIDER_BASE_URL"));
+    }
+
+    [Fact]
     public void EnsureProviderKey_EmptyKeyThenBadUrl_AsksAgain()
     {
         var console = new FakePromptConsole(interactive: true);
