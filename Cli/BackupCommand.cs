@@ -47,10 +47,7 @@ internal static class BackupCommand
                 "pass --db or set DATABASE_PATH.");
         }
 
-        if (string.Equals(target, settings.DatabasePath, StringComparison.Ordinal))
-        {
-            throw new CliException(ExitCodes.Failure, "FILE must not be the database itself.");
-        }
+        RefuseLiveFile(target, settings.DatabasePath);
 
         if (File.Exists(target))
         {
@@ -83,5 +80,42 @@ internal static class BackupCommand
         {
             throw new CliException(ExitCodes.Failure, $"the backup to {target} failed: {SqliteErrors.Reason(e)}.");
         }
+    }
+
+    /// <summary>
+    /// Refuses the database and the files SQLite keeps beside it as FILE: replacing the -wal or
+    /// -shm of a running server would lose or corrupt what it has written. Compared with every
+    /// symbolic link followed, so no other name for the same file slips through.
+    /// </summary>
+    private static void RefuseLiveFile(string target, string database)
+    {
+        var file = RealPath(target);
+        foreach (var companion in (string[])["", "-wal", "-shm", "-journal"])
+        {
+            if (file == RealPath(database + companion) || file == RealPath(database) + companion)
+            {
+                var what = companion.Length == 0 ? "the database itself" : $"the database's {companion} file";
+                throw new CliException(ExitCodes.Failure,
+                    $"FILE must not be {what} ({database}{companion}); choose a path for a new file.");
+            }
+        }
+    }
+
+    /// <summary>The full path with each symbolic link in it followed, as far as the path exists.</summary>
+    private static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full) ?? "";
+        var real = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(real, part);
+            var exists = File.Exists(next) || Directory.Exists(next);
+            real = exists && new FileInfo(next).ResolveLinkTarget(returnFinalTarget: true) is { } target
+                ? RealPath(target.FullName)
+                : next;
+        }
+
+        return real;
     }
 }

@@ -29,7 +29,7 @@ internal static class HostingExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(console =>
+        builder.Logging.AddPrintableConsole(console =>
         {
             console.SingleLine = true;
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";

@@ -36,4 +36,8 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning,
         Message = "Refusing {Endpoint}: the books cannot be written [{RequestId}]")]
     public static partial void BooksUnavailable(ILogger logger, string endpoint, string requestId);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error,
+        Message = "The log row of a free request to {Endpoint} was answered before it was stored, and then not stored [{RequestId}]")]
+    public static partial void FreeRowLost(ILogger logger, string endpoint, string requestId, Exception error);
 }

@@ -11,11 +11,20 @@ internal sealed class UsageCharger(IBooks books, TokenEstimator estimator, Quota
 {
     public TokenEstimator Estimator => estimator;
 
+    /// <summary>How long an answer that costs nothing waits for its row to be durable.</summary>
+    private static readonly TimeSpan FreeRowPatience = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// The row of an authenticated request that costs nothing (a model list, a usage read):
     /// every request that passed authentication is in the books.
     /// </summary>
-    public ValueTask RecordFreeAsync(HttpContext context, TeamAccount account, string path, int status, string model = "")
+    /// <remarks>
+    /// The answer comes from memory, so it does not wait on failing storage: while the books
+    /// cannot be written, or when the row takes longer than a moment, the row stays queued (the
+    /// writer keeps every charge until it is written) and the client is answered. Only a
+    /// zero-token row can be lost so, and only if the process dies before storage is back.
+    /// </remarks>
+    public async ValueTask RecordFreeAsync(HttpContext context, TeamAccount account, string path, int status, string model = "")
     {
         var exchange = new ProxyExchange(context, account, ApiEndpoint.Other(path), DateTimeOffset.UtcNow, this)
         {
@@ -23,7 +32,19 @@ internal sealed class UsageCharger(IBooks books, TokenEstimator estimator, Quota
             Model = model,
             NothingToCharge = true,
         };
-        return exchange.ChargeAsync();
+        var row = exchange.ChargeAsync().AsTask();
+        try
+        {
+            await row.WaitAsync(books.IsWritable ? FreeRowPatience : TimeSpan.Zero);
+        }
+        catch (TimeoutException)
+        {
+            _ = row.ContinueWith(
+                failed => ProxyLog.FreeRowLost(logger, path, exchange.RequestId, failed.Exception!.GetBaseException()),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
+        }
     }
 
     public async ValueTask ChargeAsync(ProxyExchange exchange, UsageRecord record)

@@ -89,15 +89,20 @@ internal sealed class SqliteConnections : IDisposable
         """);
 
     /// <summary>Lends a read connection; dispose the lease to give it back.</summary>
+    /// <remarks>
+    /// An idle reader whose file is no longer the one at the path (the database was deleted and
+    /// restored, or replaced) is closed instead of lent: it would show the old file, frozen.
+    /// </remarks>
     public ReadLease Read()
     {
-        lock (_gate)
+        while (TakeIdleReader() is { } idle)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_idleReaders.TryPop(out var connection))
+            if (!SqliteFileIdentity.HasMoved(idle, DatabasePath))
             {
-                return new ReadLease(this, connection);
+                return new ReadLease(this, idle);
             }
+
+            idle.Dispose();
         }
 
         return new ReadLease(this, Open(_openConnectionString, $"""
@@ -129,6 +134,15 @@ internal sealed class SqliteConnections : IDisposable
             {
                 connection.Dispose();
             }
+        }
+    }
+
+    private SqliteConnection? TakeIdleReader()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _idleReaders.TryPop(out var connection) ? connection : null;
         }
     }
 

@@ -73,6 +73,13 @@ internal sealed partial class WalCheckpointer : IAsyncDisposable
     {
         try
         {
+            if (_connection is not null && SqliteFileIdentity.HasMoved(_connection, _connections.DatabasePath))
+            {
+                // Folding the log of a file that is no longer the database would only waste work.
+                _connection.Dispose();
+                _connection = null;
+            }
+
             _connection ??= _connections.OpenCheckpointer();
             using var command = _connection.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";

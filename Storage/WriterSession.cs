@@ -129,11 +129,11 @@ internal sealed class WriterSession : IDisposable
     {
         FlushUsage();
 
-        // SQLite goes on writing to a database file that was deleted or moved away through its
-        // open handle, and everything written there is lost. One stat per commit catches that.
-        if (!File.Exists(_databasePath))
+        // A commit into a file that was deleted, moved away or replaced at its path would be
+        // lost with that file. One stat per commit catches it; the writer then reopens the path.
+        if (SqliteFileIdentity.HasMoved(Connection, _databasePath))
         {
-            throw new FileNotFoundException("The database file is gone from its path.", _databasePath);
+            throw new IOException($"The database file at {_databasePath} is gone or was replaced.");
         }
 
         Transaction.Commit();

@@ -32,10 +32,11 @@ public sealed class ProviderUrlCredentialsTests(CredentialUrlServer server) : IC
     [InlineData("https://user:secret@host/v1", "https://***@host/v1")]
     [InlineData("https://token@host:8443/v1/", "https://***@host:8443/v1/")]
     [InlineData("https://host/v1/path@with-at", "https://host/v1/path@with-at")]
-    [InlineData("https://a:b@c@host?x=@", "https://***@host?x=@")]
+    [InlineData("https://a:b@c@host?x=@", "https://***@host?***")]
+    [InlineData("http://user:p@ss@host/v1?api-key=SECRET#top", "http://***@host/v1?***")]
     [InlineData("host/v1", "host/v1")]
     [InlineData("http://", "http://")]
-    public void Hide_MasksOnlyTheUserInfo(string text, string expected) =>
+    public void Hide_MasksTheUserInfoAndTheQuery(string text, string expected) =>
         Assert.Equal(expected, UrlCredentials.Hide(text));
 
     [Fact]

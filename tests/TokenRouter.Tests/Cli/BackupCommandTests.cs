@@ -56,6 +56,33 @@ public sealed class BackupCommandTests : IDisposable
         Assert.StartsWith("SQLite format 3", File.ReadAllText(copy));
     }
 
+    [Theory]
+    [InlineData("data/books.db", "the database itself")]
+    [InlineData("data/books.db-wal", "the database's -wal file")]
+    [InlineData("data/books.db-shm", "the database's -shm file")]
+    [InlineData("data/books.db-journal", "the database's -journal file")]
+    [InlineData("link-to-data/books.db-shm", "the database's -shm file")]
+    [InlineData("data-link.db", "the database itself")]
+    public async Task Backup_TargetIsTheDatabaseOrACompanion_IsRefusedEvenWithForce(string target, string what)
+    {
+        var data = Directory.CreateDirectory(_folder.File("data")).FullName;
+        var database = Path.Combine(data, "books.db");
+        await using var books = Open(database);
+        await books.MigrateAsync(CancellationToken.None);
+        var token = TeamTokens.Generate();
+        await books.CreateTeamAsync(new NewTeam("alpha", 1000, TeamTokens.Hash(token), "sk-tr-abcd"), CancellationToken.None);
+        Directory.CreateSymbolicLink(_folder.File("link-to-data"), data);
+        File.CreateSymbolicLink(_folder.File("data-link.db"), database);
+        var live = Directory.GetFiles(data).ToDictionary(f => f, File.ReadAllBytes);
+
+        var refused = await CliRun.RunAsync(["backup", _folder.File(target), "--db", database, "--env-file", _folder.File(".env"), "--force"]);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.StartsWith($"error: FILE must not be {what} (", Assert.Single(refused.ErrorLines));
+        Assert.All(live, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+        Assert.Single(await books.ListTeamsAsync(CancellationToken.None));
+    }
+
     private static IBooks Open(string path)
     {
         var settings = new RouterSettings { ProviderApiKey = "", DatabasePath = path };

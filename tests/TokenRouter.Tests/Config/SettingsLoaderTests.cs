@@ -159,7 +159,6 @@ public sealed class SettingsLoaderTests : IDisposable
         { "PORT", "-1", "a whole number from 0 to 65535" },
         { "PROVIDER_BASE_URL", "api.openai.com/v1", BaseUrl },
         { "PROVIDER_BASE_URL", "ftp://host/v1", BaseUrl },
-        { "PROVIDER_BASE_URL", "https://host/v1?key=1", BaseUrl },
         { "HOST", "not a host", Listen },
         { "MAX_REQUEST_BODY_MB", "0", "a whole number from 1 to 4096" },
         { "MAX_REQUEST_BODY_MB", "1.5", "a whole number from 1 to 4096" },
@@ -190,7 +189,7 @@ public sealed class SettingsLoaderTests : IDisposable
 
         var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(source));
 
-        Assert.EndsWith("got 'https://***@host/v1?key=1'.", Assert.Single(error.Problems));
+        Assert.EndsWith("got 'https://***@host/v1?***'.", Assert.Single(error.Problems));
     }
 
     /// <summary>Lists and paths say which entry or folder is wrong instead of echoing the whole value.</summary>
@@ -215,6 +214,23 @@ public sealed class SettingsLoaderTests : IDisposable
         var problem = Assert.Single(error.Problems);
         Assert.Equal($"{key} in {_folder.File(".env")} {message}", problem);
         Assert.DoesNotContain('\n', problem);
+    }
+
+    [Theory]
+    [InlineData("PROVIDER_BASE_URL", "http://user:pass@host/v1?api-key=SECRET", "http://***@host/v1?***")]
+    [InlineData("PROVIDER_BASE_URL", "https://key@host:8443/v1#SECRET", "https://***@host:8443/v1#***")]
+    [InlineData("PROVIDER_BASE_URL", "ftp://user:pass@host/v1", "ftp://***@host/v1")]
+    [InlineData("ALERT_WEBHOOK_URL", "hooks.example/x?token=SECRET", "hooks.example/x?***")]
+    public void Load_RejectedUrl_IsEchoedWithoutItsCredentialsOrQuery(string key, string value, string shown)
+    {
+        var source = Source($"PROVIDER_API_KEY=k\n{key}={value}\n");
+
+        var error = Assert.Throws<SettingsException>(() => SettingsLoader.Load(source));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.EndsWith($"; got '{shown}'.", problem);
+        Assert.DoesNotContain("SECRET", problem);
+        Assert.DoesNotContain("pass", problem);
     }
 
     [Theory]

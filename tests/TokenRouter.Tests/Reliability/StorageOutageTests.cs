@@ -79,6 +79,38 @@ public sealed class StorageOutageTests(ITestOutputHelper output)
         Assert.Equal(7 * TokensPerAnswer, router.UsedTokens(team.Id));
     }
 
+    [Fact]
+    public async Task DiskUnwritable_ModelsUsageAndBillingAnswerFromMemory_AndTheirRowsAreWrittenOnRecovery()
+    {
+        await using var env = await RouterFixture.StartAsync();
+        var router = env.Router;
+        var team = await router.CreateTeamDirectAsync("reader", 1_000_000);
+        using var client = router.CreateClient(team.Token);
+        string[] paths =
+        [
+            "v1/models", "v1/models/gpt-4o-mini", "v1/usage", "v1/dashboard/billing/subscription",
+            "v1/dashboard/billing/usage",
+        ];
+
+        using (var outage = DiskOutage.Begin(router.DatabasePath))
+        {
+            output.WriteLine($"Storage taken away by: {outage.How}");
+            foreach (var path in paths)
+            {
+                // Before the fix each of these waited for its zero-token row for as long as the outage lasted.
+                using var answer = await client.GetAsync(path).WaitAsync(TimeSpan.FromSeconds(20));
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            }
+
+            await Eventually.UntilAsync(() => !router.Books.IsWritable, "the books to notice the failure", Patience);
+        }
+
+        await Eventually.UntilAsync(() => router.Books.IsWritable, "the books to recover", Patience);
+        await Eventually.UntilAsync(
+            () => new BooksFile(router.DatabasePath).Requests(team.Id).Count == paths.Length,
+            "the queued rows to be written", Patience);
+    }
+
     private static Task<HttpResponseMessage> ChatAsync(HttpClient client) =>
         client.PostAsJsonAsync("v1/chat/completions", new
         {

@@ -41,6 +41,29 @@ public sealed class SqliteBooksFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task DatabaseDirectoryDeletedAndRestored_WritesGoToTheRestoredFile_AndReadsSeeThem()
+    {
+        var home = Path.Combine(_dir.Path, "data");
+        var copy = Path.Combine(_dir.Path, "data.copy");
+        var path = Path.Combine(home, "books.db");
+        await using var books = await BooksTestKit.OpenAsync(path, options: Options(path));
+        var team = await books.CreateTeamAsync(BooksTestKit.NewTeam("alpha"), CancellationToken.None);
+        await books.ChargeAsync(BooksTestKit.Record(team.Id, 10));
+        Assert.Equal(1, (await books.QueryLogsAsync(new LogQuery(), CancellationToken.None)).Total);
+
+        // cp -a data data.copy; rm -rf data; cp -a data.copy data: the writer, the readers and
+        // the checkpointer all still hold the deleted files, and nothing is written in between.
+        CopyDirectory(home, copy);
+        Directory.Delete(home, recursive: true);
+        CopyDirectory(copy, home);
+        await books.ChargeAsync(BooksTestKit.Record(team.Id, 32)).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal((42, 42), BooksTestKit.UsedAndLogged(path, team.Id));
+        Assert.Equal(2, (await books.QueryLogsAsync(new LogQuery(), CancellationToken.None)).Total);
+        Assert.Equal(42, (await books.GetTeamAsync(team.Id, CancellationToken.None))!.Used);
+    }
+
+    [Fact]
     public async Task Charge_DatabaseLockedByAnotherProcess_IsRetriedAndNoLockErrorReachesTheCaller()
     {
         var path = _dir.File("books.db");
@@ -119,5 +142,14 @@ public sealed class SqliteBooksFailureTests : IDisposable
         Assert.Equal(["alpha", "gamma"], names);
         Assert.Equal(1_000_000, (await books.GetTeamAsync(team.Id, CancellationToken.None))!.Quota);
         Assert.Equal("gamma", gamma.Name);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
     }
 }
