@@ -514,8 +514,10 @@ class Bench:
             one = streamprobe.run_streams(target.port, CHAT, target.token, body, sequential, 1)
             many = streamprobe.run_streams(target.port, CHAT, target.token, body, concurrent, concurrent)
             if target.router is not None:
+                # A stream counts as answered only when the client read it to [DONE]; a cut-off
+                # one is counted as a failure, so the books check below cannot pass over it.
                 for response in warm + one + many:
-                    target.router.count(response["status"])
+                    target.router.count(response["status"] if response["done_seen"] else 0)
             self.results["streams"][target.name] = {"one": one, "many": many}
             ttfb = statistics.median(r["ttfb"] for r in one)
             log(f"streams    {target.name:<18} TTFB p50 {ttfb:.3f} ms over {sequential}; {concurrent} at once done")
@@ -592,13 +594,20 @@ class Bench:
         return self.results
 
 
-def describe_commit():
+def describe_commit(binary):
+    """The commit the binary was published from (its --version), else the checkout's HEAD."""
+    try:
+        version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        if "+" in version:
+            return f"`{version.split('+', 1)[1][:7]}`"
+    except (OSError, subprocess.SubprocessError):
+        pass
     try:
         head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=10).stdout.strip()
-        return f"`{head}`" + (" (with uncommitted changes)" if dirty else "")
+        return f"`{head}` (checkout)" + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -626,7 +635,7 @@ def main():
     started = time.monotonic()
     results = Bench(args).run()
     results["command"] = " ".join(["bench/run.sh"] + sys.argv[1:])
-    results["commit"] = describe_commit()
+    results["commit"] = describe_commit(args.binary)
     results["elapsed_s"] = time.monotonic() - started
     text = report.render(results, args, TARGETS)
     print(text)
