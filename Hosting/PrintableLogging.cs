@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
@@ -34,7 +35,8 @@ internal static class PrintableLogging
     /// <summary>The text with each control character (and Unicode line break) written as \uXXXX.</summary>
     public static string Escape(string text)
     {
-        if (!text.Any(IsUnprintable))
+        // Runs for every log line, the per-request one included: one vectorized search.
+        if (!text.AsSpan().ContainsAny(Unprintable))
         {
             return text;
         }
@@ -55,7 +57,11 @@ internal static class PrintableLogging
         return escaped.ToString();
     }
 
-    private static bool IsUnprintable(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+    // What char.IsControl calls control characters (C0, DEL and C1), and the Unicode line breaks.
+    private static readonly SearchValues<char> Unprintable = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)) + "\u2028\u2029");
+
+    private static bool IsUnprintable(char c) => Unprintable.Contains(c);
 }
 
 /// <summary>Hands each message to the inner provider's loggers with its control characters escaped.</summary>
